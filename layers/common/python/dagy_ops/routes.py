@@ -1,0 +1,73 @@
+"""The route table: every API method, the function that serves it and the permission it needs.
+
+The CDK API stack builds API Gateway resources from it and the local gateway dispatches with it,
+so a route exists in both or in neither. `permission=None` marks a public route (no authorizer).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
+
+PERMISSIONS: tuple[str, ...] = (
+    "notifications.read",
+    "notifications.write",
+    "flows.read",
+    "flows.write",
+    "events.write",
+    "admin.audit",
+    "admin.tokens",
+)
+
+
+@dataclass(frozen=True)
+class Route:
+    method: Method
+    path: str
+    """API Gateway path template, e.g. `/notifications/channels/{channel_id}`."""
+    function: str
+    """The folder under `lambdas/` whose `handler.handler` serves the route."""
+    permission: str | None
+
+    @property
+    def public(self) -> bool:
+        return self.permission is None
+
+    def match(self, method: str, path: str) -> dict[str, str] | None:
+        """Path parameters when `method` and a concrete `path` hit this route, else None."""
+        if method != self.method:
+            return None
+        found = _pattern(self.path).fullmatch(path)
+        return found.groupdict() if found else None
+
+
+def _pattern(template: str) -> re.Pattern[str]:
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(re.escape(part) if i % 2 == 0 else f"(?P<{part}>[^/]+)" for i, part in enumerate(parts))
+    return re.compile(regex)
+
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/health", "health", None),
+)
+
+
+def functions() -> tuple[str, ...]:
+    """API function names in route-table order, each once."""
+    return tuple(dict.fromkeys(route.function for route in ROUTES))
+
+
+def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:
+    for route in ROUTES:
+        params = route.match(method, path)
+        if params is not None:
+            return route, params
+    return None
+
+
+def path_exists(path: str) -> bool:
+    """True when some route serves `path` with another method (405 rather than 404)."""
+    return any(_pattern(route.path).fullmatch(path) for route in ROUTES)

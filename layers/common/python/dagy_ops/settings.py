@@ -1,0 +1,37 @@
+"""Runtime configuration, read once at cold start from the environment the stack sets."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from dagy_ops import __version__
+
+
+class Settings(BaseModel):
+    """Every setting a function reads. Unset resources are None: health reports them `degraded`."""
+
+    model_config = ConfigDict(frozen=True, populate_by_name=True, extra="ignore")
+
+    flows_table: str | None = Field(None, alias="FLOWS_TABLE")
+    notifications_table: str | None = Field(None, alias="NOTIFICATIONS_TABLE")
+    tokens_table: str | None = Field(None, alias="TOKENS_TABLE")
+    audit_table: str | None = Field(None, alias="AUDIT_TABLE")
+    deliveries_table: str | None = Field(None, alias="DELIVERIES_TABLE")
+    idempotency_table: str | None = Field(None, alias="IDEMPOTENCY_TABLE")
+    artifact_bucket: str | None = Field(None, alias="ARTIFACT_BUCKET")
+    events_queue_url: str | None = Field(None, alias="EVENTS_QUEUE_URL")
+    notifications_queue_url: str | None = Field(None, alias="NOTIFICATIONS_QUEUE_URL")
+
+    service_version: str = Field(__version__, alias="DAGY_VERSION")
+    health_timeout_seconds: float = Field(2.0, gt=0, le=10, alias="DAGY_HEALTH_TIMEOUT_SECONDS")
+    allow_private_targets: bool = Field(False, alias="DAGY_ALLOW_PRIVATE_TARGETS")
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The settings of this process; tests call `get_settings.cache_clear()` after changing env."""
+    # Empty strings count as unset, so `FLOWS_TABLE=` in a shell reads as "not configured".
+    return Settings.model_validate({key: value for key, value in os.environ.items() if value})

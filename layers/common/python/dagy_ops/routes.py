@@ -50,9 +50,7 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
-ROUTES: tuple[Route, ...] = (
-    Route("GET", "/health", "health", None),
-)
+ROUTES: tuple[Route, ...] = (Route("GET", "/health", "health", None),)
 
 
 def functions() -> tuple[str, ...]:

@@ -166,7 +166,9 @@ class QueueSpec:
     max_receive_count: int
 
 
-EVENTS_QUEUE = QueueSpec("EventsQueue", "EVENTS_QUEUE_URL", visibility_timeout_seconds=60, max_receive_count=5)
+EVENTS_QUEUE = QueueSpec(
+    "EventsQueue", "EVENTS_QUEUE_URL", visibility_timeout_seconds=60, max_receive_count=5
+)
 NOTIFICATIONS_QUEUE = QueueSpec(
     "NotificationsQueue", "NOTIFICATIONS_QUEUE_URL", visibility_timeout_seconds=60, max_receive_count=8
 )

@@ -1,0 +1,1 @@
+"""pydantic models: the one definition of every request, response and domain shape."""

@@ -1,0 +1,24 @@
+"""Shapes shared by every endpoint."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from pydantic import BaseModel, Field, PlainSerializer
+
+
+def format_time(value: datetime) -> str:
+    """ISO-8601 UTC with a `Z`, to the second, as the seeds show times."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+UtcTime = Annotated[datetime, PlainSerializer(format_time, return_type=str, when_used="json")]
+
+
+class ErrorResponse(BaseModel):
+    """Every error answer: `{"code": ..., "message": ..., "details": {...}}`."""
+
+    code: str = Field(examples=["not_found"])
+    message: str = Field(examples=["Resource doesn't exist"])
+    details: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,91 @@
+"""`make dev`: moto as the AWS endpoint, every resource from the schema spec, the API on 127.0.0.1.
+
+Stays in the foreground until Ctrl-C (or SIGTERM) and then stops every server it started.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+
+from moto.server import ThreadedMotoServer
+
+HOST = "127.0.0.1"
+
+
+def local_environment(aws_port: int) -> dict[str, str]:
+    """What the handlers see locally instead of Lambda's environment."""
+    return {
+        "AWS_ENDPOINT_URL": f"http://{HOST}:{aws_port}",
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": os.environ.get("AWS_DEFAULT_REGION", "us-east-1"),
+        "POWERTOOLS_SERVICE_NAME": "dagy-ops",
+        "POWERTOOLS_METRICS_NAMESPACE": "DagyOps",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+        "POWERTOOLS_METRICS_DISABLED": "true",
+        "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
+        "DAGY_ALLOW_PRIVATE_TARGETS": "true",
+    }
+
+
+def port_in_use(port: int) -> bool:
+    with socket.socket() as probe:
+        return probe.connect_ex((HOST, port)) == 0
+
+
+def main() -> int:
+    aws_port = int(os.environ.get("DAGY_AWS_PORT", "4566"))
+    api_port = int(os.environ.get("DAGY_PORT", "8080"))
+    busy = [
+        f"{name}={port}"
+        for name, port in (("DAGY_AWS_PORT", aws_port), ("DAGY_PORT", api_port))
+        if port_in_use(port)
+    ]
+    if busy:
+        print(
+            f"Port already in use: {', '.join(busy)}. Stop the other program or set another port.",
+            file=sys.stderr,
+        )
+        return 1
+    os.environ.update(local_environment(aws_port))
+
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every AWS call
+    emulator = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
+    emulator.start()
+    # Imported after the environment is set: the library reads it once, as on a cold start.
+    from local.functions import FunctionRegistry
+    from local.gateway import Gateway, make_server
+    from local.resources import create_resources
+
+    os.environ.update(create_resources())
+    server = make_server(HOST, api_port, Gateway(FunctionRegistry()))
+    threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
+
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+
+    base = f"http://{HOST}:{api_port}"
+    print(
+        f"Dagy Ops local stack is up.\n"
+        f"DAGY_API_URL={base}\n"
+        f"AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}\n"
+        f"\n  curl {base}/health\n\n"
+        f"Ctrl-C stops it.",
+        flush=True,
+    )
+    stop.wait()
+    print("Stopping the local stack...", flush=True)
+    server.shutdown()
+    server.server_close()
+    emulator.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -109,11 +109,14 @@ NOTIFICATIONS = TableSpec(
     logical_id="Notifications",
     env_var="NOTIFICATIONS_TABLE",
     partition_key=PK,  # ORG#<org>
-    sort_key=SK,  # CHANNEL#<id> | RULE#<id> | NAME#CHANNEL#<name> (uniqueness guard)
+    sort_key=SK,  # CHANNEL#<id> | RULE#<id> | CHANNEL_NAME#<name> (uniqueness guard)
     indexes=(
-        # Channels by type and rules by trigger or flow: ORG#<org>#<facet>#<value>.
-        Index("by_facet", Key("facet_key"), Key("sk")),
-        Index("by_facet2", Key("facet2_key"), Key("sk")),
+        # Sparse listing of live items: ORG#<org>#CHANNEL | ORG#<org>#RULE; removed on soft delete.
+        Index("by_kind", Key("kind_key"), SK),
+        # Channels by type, rules by trigger: ORG#<org>#CHANNEL_TYPE#<type> | ORG#<org>#RULE_TRIGGER#<t>.
+        Index("by_facet", Key("facet_key"), SK),
+        # Rules by flow: ORG#<org>#RULE_FLOW#<flow_name>.
+        Index("by_flow", Key("flow_key"), SK),
     ),
     stream=True,
     ttl_attribute="ttl",

@@ -54,7 +54,7 @@ bench: $(STAMP)
 
 ## openapi: regenerate docs/openapi.json from the resolvers' models
 openapi: $(STAMP)
-	$(PY) -m dagy_ops.openapi > docs/openapi.json
+	$(PY) -m local.openapi
 
 clean:
 	rm -rf $(VENV) node_modules cdk.out .build .pytest_cache .mypy_cache .ruff_cache

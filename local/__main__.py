@@ -5,12 +5,15 @@ Stays in the foreground until Ctrl-C (or SIGTERM) and then stops every server it
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 import os
 import signal
 import socket
 import sys
 import threading
+import warnings
 
 from moto.server import ThreadedMotoServer
 
@@ -31,6 +34,18 @@ def local_environment(aws_port: int) -> dict[str, str]:
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         "DAGY_ALLOW_PRIVATE_TARGETS": "true",
     }
+
+
+def admin_token(secret: str | None) -> str:
+    """An all-permissions token for org_local, minted the way an operator mints one in AWS."""
+    from dagy_ops.cli import main as cli
+
+    args = ["token", "create", "--org", "org_local", "--email", "admin@local", "--permissions", "all"]
+    args += ["--name", "make dev admin"] + (["--secret", secret] if secret else [])
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(io.StringIO()):
+        cli(args)
+    return output.getvalue().strip()
 
 
 def port_in_use(port: int) -> bool:
@@ -54,6 +69,8 @@ def main() -> int:
         return 1
     os.environ.update(local_environment(aws_port))
 
+    # Powertools warns on every invocation that publishes no metric; Lambda logs would show it once.
+    warnings.filterwarnings("ignore", "No application metrics to publish")
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every AWS call
     emulator = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     emulator.start()
@@ -63,6 +80,7 @@ def main() -> int:
     from local.resources import create_resources
 
     os.environ.update(create_resources())
+    token = admin_token(os.environ.get("DAGY_ADMIN_TOKEN"))
     server = make_server(HOST, api_port, Gateway(FunctionRegistry()))
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
 
@@ -74,8 +92,11 @@ def main() -> int:
     print(
         f"Dagy Ops local stack is up.\n"
         f"DAGY_API_URL={base}\n"
+        f"DAGY_TOKEN={token}\n"
         f"AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}\n"
-        f"\n  curl {base}/health\n\n"
+        f"\n  curl {base}/health\n"
+        f'  curl {base}/notifications/channels -H "Authorization: Bearer {token}"\n'
+        f"  open {base}/docs for the API reference\n\n"
         f"Ctrl-C stops it.",
         flush=True,
     )

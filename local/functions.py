@@ -42,7 +42,7 @@ class FunctionRegistry:
         self._locks: dict[str, threading.Lock] = {}
         self._load_lock = threading.Lock()
 
-    def _module(self, name: str) -> ModuleType:
+    def module(self, name: str) -> ModuleType:
         with self._load_lock:
             if name not in self._modules:
                 path = self._dir / name / "handler.py"
@@ -56,6 +56,6 @@ class FunctionRegistry:
             return self._modules[name]
 
     def invoke(self, name: str, event: dict[str, Any]) -> Any:
-        module = self._module(name)
+        module = self.module(name)
         with self._locks[name]:
             return module.handler(event, LambdaContext(function_name=f"dagy-local-{name}"))

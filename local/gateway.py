@@ -7,6 +7,7 @@ requests no route serves get the answer the deployed API's gateway responses giv
 from __future__ import annotations
 
 import base64
+import fnmatch
 import json
 import time
 import traceback
@@ -16,11 +17,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from dagy_ops.routes import Route, find_route
+from dagy_ops.routes import AUTHORIZER_FUNCTION, Route, find_route
 from local.functions import FunctionRegistry
 
 # API Gateway's own limit on a request payload.
 MAX_BODY_BYTES = 10 * 1024 * 1024
+METHOD_ARN = "arn:aws:execute-api:us-east-1:000000000000:local/local/{method}{path}"
 
 
 def gateway_error(status: int, code: str, message: str) -> tuple[int, dict[str, str], bytes]:
@@ -90,12 +92,54 @@ class Gateway:
             return gateway_error(404, "not_found", f"No route for {method} {urlsplit(raw_path).path}")
         route, params = found
         event = proxy_event(route, params, method, raw_path, headers, body, source_ip)
+        if not route.public:
+            denied = self.authorize(event, method)
+            if denied:
+                return denied
         try:
             result = self.functions.invoke(route.function, event)
         except Exception:
             traceback.print_exc()  # Lambda would log the crash; the caller sees only a 502
             return gateway_error(502, "internal_error", "Internal server error")
         return _http_response(result)
+
+    def authorize(self, event: dict[str, Any], method: str) -> tuple[int, dict[str, str], bytes] | None:
+        """Run the REQUEST authorizer as API Gateway does; on success fill the request context."""
+        method_arn = METHOD_ARN.format(method=method, path=event["path"])
+        request = {
+            "type": "REQUEST",
+            "methodArn": method_arn,
+            **{
+                key: event[key]
+                for key in ("resource", "path", "httpMethod", "headers", "queryStringParameters")
+            },
+            **{key: event[key] for key in ("pathParameters", "stageVariables", "requestContext")},
+        }
+        try:
+            result = self.functions.invoke(AUTHORIZER_FUNCTION, request)
+        except Exception as error:
+            if str(error) == "Unauthorized":
+                return gateway_error(401, "unauthorized", "Missing or invalid bearer token")
+            traceback.print_exc()
+            return gateway_error(500, "internal_error", "Authorizer failed")
+        if not policy_allows(result.get("policyDocument", {}), method_arn):
+            return gateway_error(403, "forbidden", "This token may not call this route")
+        event["requestContext"]["authorizer"] = {
+            "principalId": result.get("principalId"),
+            **result.get("context", {}),
+        }
+        return None
+
+
+def policy_allows(policy: Mapping[str, Any], method_arn: str) -> bool:
+    """IAM evaluation for execute-api:Invoke: an explicit Deny wins, otherwise some Allow must match."""
+    verdicts = set()
+    for statement in policy.get("Statement", []):
+        resources = statement.get("Resource", [])
+        for resource in [resources] if isinstance(resources, str) else resources:
+            if fnmatch.fnmatchcase(method_arn, resource):
+                verdicts.add(statement.get("Effect"))
+    return "Allow" in verdicts and "Deny" not in verdicts
 
 
 def _http_response(result: Mapping[str, Any]) -> tuple[int, dict[str, str], bytes]:

@@ -7,11 +7,12 @@ so both see exactly the resources the CDK data and processing stacks define.
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 import boto3
 
-from dagy_ops.schema import ARTIFACT_BUCKET_ENV, QUEUES, TABLES
+from dagy_ops.schema import ARTIFACT_BUCKET_ENV, CURSOR_SECRET_ENV, QUEUES, TABLES
 
 
 def create_resources(prefix: str = "dagy-local", session: boto3.Session | None = None) -> dict[str, str]:
@@ -37,6 +38,11 @@ def create_resources(prefix: str = "dagy-local", session: boto3.Session | None =
     bucket = f"{prefix}-artifacts"
     s3.create_bucket(Bucket=bucket)
     env[ARTIFACT_BUCKET_ENV] = bucket
+
+    secret = session.client("secretsmanager").create_secret(
+        Name=f"{prefix}-cursor-key", SecretString=secrets.token_urlsafe(48)
+    )
+    env[CURSOR_SECRET_ENV] = secret["ARN"]
     return env
 
 

@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from pydantic import BaseModel
 
-from dagy_ops.errors import BadRequest, DagyError, NotFound, ValidationFailed
+from dagy_ops.auth import Principal, principal_from_request
+from dagy_ops.errors import BadRequest, DagyError, NotFound, PayloadTooLarge, ValidationFailed
 from dagy_ops.models.common import ErrorResponse
 from dagy_ops.observability import logger
+from dagy_ops.routes import route_for
+from dagy_ops.settings import get_settings
 
 
 def error_response(error: DagyError) -> Response[str]:
@@ -36,9 +42,33 @@ def validation_error(exc: RequestValidationError) -> DagyError:
     return ValidationFailed("Request validation failed", details={"fields": fields})
 
 
+class JsonApiResolver(APIGatewayRestResolver):
+    """Every request body is JSON, whatever its Content-Type says.
+
+    `curl -d '{...}'` (the seed's examples) labels JSON as a form; Powertools would then parse it
+    as one. The API takes JSON only, so the label is normalised before validation sees it.
+    """
+
+    def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        return super().resolve(with_json_content_type(event), context)
+
+
+def with_json_content_type(event: Mapping[str, Any]) -> Mapping[str, Any]:
+    if not event.get("body"):
+        return event
+    headers = {k: v for k, v in (event.get("headers") or {}).items() if k.lower() != "content-type"}
+    multi = {k: v for k, v in (event.get("multiValueHeaders") or {}).items() if k.lower() != "content-type"}
+    return {
+        **event,
+        "headers": {**headers, "Content-Type": "application/json"},
+        "multiValueHeaders": {**multi, "Content-Type": ["application/json"]},
+    }
+
+
 def create_resolver() -> APIGatewayRestResolver:
-    """An APIGatewayRestResolver with pydantic validation and the documented error format."""
-    app = APIGatewayRestResolver(enable_validation=True)
+    """A resolver with pydantic validation, JSON bodies, route permissions and the error format."""
+    app = JsonApiResolver(enable_validation=True)
+    app.use(middlewares=[enforce_request_limits])
 
     @app.exception_handler(DagyError)
     def handle_domain_error(exc: DagyError) -> Response[Any]:
@@ -60,3 +90,58 @@ def create_resolver() -> APIGatewayRestResolver:
         return error_response(DagyError("Internal server error"))
 
     return app
+
+
+def current_principal(app: APIGatewayRestResolver) -> Principal:
+    """The caller the authorizer resolved; its source IP comes from API Gateway, not from headers."""
+    event = app.current_event
+    return principal_from_request(
+        event.raw_event.get("requestContext", {}).get("authorizer"), event.request_context.identity.source_ip
+    )
+
+
+def enforce_request_limits(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Refuse oversized bodies and callers without the route's permission, before any route runs.
+
+    The authorizer's policy already denies routes the token lacks; this is the second lock, and it
+    makes the route table the single place that says which permission a route needs.
+    """
+    event = app.current_event
+    if len((event.body or "").encode()) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(
+            f"Request body exceeds {get_settings().max_body_bytes} bytes",
+            {"limit": get_settings().max_body_bytes},
+        )
+    route = route_for(event.http_method, event.resource)
+    if route is not None and route.permission is not None:
+        current_principal(app).require(route.permission)
+    return next_middleware(app)
+
+
+def if_match_version(app: APIGatewayRestResolver) -> int | None:
+    """The version in `If-Match` (`3`, `"3"` or `W/"3"`), None when absent; garbage is a 400."""
+    raw = app.current_event.headers.get("if-match") or app.current_event.headers.get("If-Match")
+    if raw is None:
+        return None
+    value = raw.strip().removeprefix("W/").strip('"')
+    if not value.isdigit():
+        raise BadRequest("If-Match must be the resource's version, e.g. If-Match: 3", {"header": "If-Match"})
+    return int(value)
+
+
+def created(body: BaseModel) -> Response[Any]:
+    return Response(status_code=201, content_type=content_types.APPLICATION_JSON, body=body)
+
+
+def versioned(body: BaseModel, version: int) -> Response[Any]:
+    """A single resource with its version as ETag, for the next If-Match."""
+    return Response(
+        status_code=200,
+        content_type=content_types.APPLICATION_JSON,
+        body=body,
+        headers={"ETag": f'"{version}"'},
+    )
+
+
+def no_content() -> Response[Any]:
+    return Response(status_code=204, content_type=content_types.APPLICATION_JSON, body="")

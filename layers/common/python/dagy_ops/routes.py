@@ -50,12 +50,41 @@ def _pattern(template: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
-ROUTES: tuple[Route, ...] = (Route("GET", "/health", "health", None),)
+_CHANNEL = "/notifications/channels/{channel_id}"
+_RULE = "/notifications/rules/{rule_id}"
+
+ROUTES: tuple[Route, ...] = (
+    Route("GET", "/health", "health", None),
+    Route("GET", "/openapi.json", "docs", None),
+    Route("GET", "/docs", "docs", None),
+    Route("POST", "/tokens", "tokens", "admin.tokens"),
+    Route("GET", "/tokens", "tokens", "admin.tokens"),
+    Route("DELETE", "/tokens/{token_id}", "tokens", "admin.tokens"),
+    Route("POST", "/notifications/channels", "channels", "notifications.write"),
+    Route("GET", "/notifications/channels", "channels", "notifications.read"),
+    Route("GET", _CHANNEL, "channels", "notifications.read"),
+    Route("PATCH", _CHANNEL, "channels", "notifications.write"),
+    Route("DELETE", _CHANNEL, "channels", "notifications.write"),
+    Route("POST", f"{_CHANNEL}/test", "channels", "notifications.write"),
+    Route("POST", "/notifications/rules", "rules", "notifications.write"),
+    Route("GET", "/notifications/rules", "rules", "notifications.read"),
+    Route("GET", _RULE, "rules", "notifications.read"),
+    Route("PATCH", _RULE, "rules", "notifications.write"),
+    Route("DELETE", _RULE, "rules", "notifications.write"),
+)
+
+# The REQUEST authorizer's function folder; every route with a permission goes through it.
+AUTHORIZER_FUNCTION = "authorizer"
 
 
 def functions() -> tuple[str, ...]:
     """API function names in route-table order, each once."""
     return tuple(dict.fromkeys(route.function for route in ROUTES))
+
+
+def route_for(method: str, template: str) -> Route | None:
+    """The route of a method and path template (API Gateway's `resource`)."""
+    return next((r for r in ROUTES if r.method == method and r.path == template), None)
 
 
 def find_route(method: str, path: str) -> tuple[Route, dict[str, str]] | None:

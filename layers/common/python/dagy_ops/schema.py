@@ -178,3 +178,5 @@ NOTIFICATIONS_QUEUE = QueueSpec(
 QUEUES: tuple[QueueSpec, ...] = (EVENTS_QUEUE, NOTIFICATIONS_QUEUE)
 
 ARTIFACT_BUCKET_ENV = "ARTIFACT_BUCKET"
+# A Secrets Manager secret whose value keys the HMAC of pagination tokens.
+CURSOR_SECRET_ENV = "CURSOR_SECRET_ARN"  # noqa: S105 - an environment variable name

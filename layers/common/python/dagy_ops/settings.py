@@ -24,10 +24,13 @@ class Settings(BaseModel):
     artifact_bucket: str | None = Field(None, alias="ARTIFACT_BUCKET")
     events_queue_url: str | None = Field(None, alias="EVENTS_QUEUE_URL")
     notifications_queue_url: str | None = Field(None, alias="NOTIFICATIONS_QUEUE_URL")
+    cursor_secret_arn: str | None = Field(None, alias="CURSOR_SECRET_ARN")
 
     service_version: str = Field(__version__, alias="DAGY_VERSION")
     health_timeout_seconds: float = Field(2.0, gt=0, le=10, alias="DAGY_HEALTH_TIMEOUT_SECONDS")
     allow_private_targets: bool = Field(False, alias="DAGY_ALLOW_PRIVATE_TARGETS")
+    max_body_bytes: int = Field(64 * 1024, alias="DAGY_MAX_BODY_BYTES")
+    soft_delete_retention_days: int = Field(30, gt=0, alias="DAGY_SOFT_DELETE_RETENTION_DAYS")
 
 
 @lru_cache(maxsize=1)

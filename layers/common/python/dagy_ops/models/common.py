@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
-from pydantic import BaseModel, Field, PlainSerializer
+from pydantic import AfterValidator, BaseModel, Field, PlainSerializer
 
 
 def format_time(value: datetime) -> str:
@@ -14,6 +15,17 @@ def format_time(value: datetime) -> str:
 
 
 UtcTime = Annotated[datetime, PlainSerializer(format_time, return_type=str, when_used="json")]
+
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+
+
+def normalize_email(value: str) -> str:
+    if len(value) > 254 or not _EMAIL.fullmatch(value):
+        raise ValueError("not a valid email address")
+    return value.lower()
+
+
+EmailAddress = Annotated[str, AfterValidator(normalize_email)]
 
 
 class ErrorResponse(BaseModel):

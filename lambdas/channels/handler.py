@@ -1,0 +1,100 @@
+"""/notifications/channels: the org's Slack, email, webhook and PagerDuty channels."""
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from dagy_ops.api import create_resolver, created, current_principal, if_match_version, no_content, versioned
+from dagy_ops.clients import aws_client
+from dagy_ops.models.channels import (
+    Channel,
+    ChannelCreate,
+    ChannelCreated,
+    ChannelList,
+    ChannelTestResult,
+    ChannelType,
+    ChannelUpdate,
+)
+from dagy_ops.observability import logger, metrics, tracer
+from dagy_ops.pagination import Paginator
+from dagy_ops.services.channels import ChannelService, public_view
+from dagy_ops.settings import get_settings
+from dagy_ops.store.notifications import ChannelRepository, RuleRepository
+
+settings = get_settings()
+dynamodb = aws_client("dynamodb")
+channels = ChannelRepository(dynamodb, settings.notifications_table or "")
+service = ChannelService(
+    channels,
+    RuleRepository(dynamodb, settings.notifications_table or ""),
+    allow_private_targets=settings.allow_private_targets,
+    retention_days=settings.soft_delete_retention_days,
+)
+paginator = Paginator(settings.cursor_secret_arn, aws_client("secretsmanager"))
+app = create_resolver()
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+@app.post("/notifications/channels", summary="Create a channel", tags=["channels"])
+@tracer.capture_method
+def create_channel(request: Annotated[ChannelCreate, Body()]) -> Response[ChannelCreated]:
+    return created(service.create(request, current_principal(app), datetime.now(UTC)))
+
+
+@app.get("/notifications/channels", summary="List channels", tags=["channels"])
+@tracer.capture_method
+def list_channels(
+    channel_type: Annotated[ChannelType | None, Query()] = None,
+    limit: Limit = 50,
+    next_token: Annotated[str | None, Query()] = None,
+) -> ChannelList:
+    principal = current_principal(app)
+    scope = f"channels:{channel_type or '*'}"
+    facet = channels.type_facet(principal.org_id, channel_type) if channel_type else None
+    records, last_key = channels.page(
+        principal.org_id, limit, paginator.start(principal.org_id, scope, next_token), facet
+    )
+    return ChannelList(
+        items=[public_view(record) for record in records],
+        next_token=paginator.next_token(principal.org_id, scope, last_key),
+    )
+
+
+@app.get("/notifications/channels/<channel_id>", summary="Get a channel", tags=["channels"])
+@tracer.capture_method
+def get_channel(channel_id: str) -> Response[Channel]:
+    record = service.get(current_principal(app), channel_id)
+    return versioned(public_view(record), record.version)
+
+
+@app.patch("/notifications/channels/<channel_id>", summary="Change a channel", tags=["channels"])
+@tracer.capture_method
+def update_channel(channel_id: str, patch: Annotated[ChannelUpdate, Body()]) -> Response[Channel]:
+    channel = service.update(
+        current_principal(app), channel_id, patch, if_match_version(app), datetime.now(UTC)
+    )
+    return versioned(channel, channel.version)
+
+
+@app.delete("/notifications/channels/<channel_id>", summary="Delete a channel", tags=["channels"])
+@tracer.capture_method
+def delete_channel(channel_id: str) -> Response[Any]:
+    service.delete(current_principal(app), channel_id, if_match_version(app), datetime.now(UTC))
+    return no_content()
+
+
+@app.post("/notifications/channels/<channel_id>/test", summary="Send a test message", tags=["channels"])
+@tracer.capture_method
+def test_channel(channel_id: str) -> ChannelTestResult:
+    return service.test(current_principal(app), channel_id)
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+@tracer.capture_lambda_handler
+@metrics.log_metrics
+def handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""Repositories: the only code that speaks DynamoDB. Everything above them speaks models."""

@@ -3,14 +3,19 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
+import boto3
 import pytest
 from moto import mock_aws
 
+from dagy_ops.auth import parse_permissions
+from dagy_ops.services.tokens import mint_token
 from dagy_ops.settings import get_settings
+from dagy_ops.store.tokens import TokenRepository
 from local.functions import FunctionRegistry
 from local.gateway import Gateway
 from local.resources import create_resources
@@ -73,18 +78,68 @@ class ApiClient:
         body: Any = None,
         headers: dict[str, str] | None = None,
         source_ip: str = "203.0.113.1",
+        token: str | None = None,
     ) -> ApiResponse:
         raw = body if isinstance(body, bytes) else (json.dumps(body).encode() if body is not None else b"")
-        status, response_headers, response_body = self.gateway.handle(
-            method, path, headers or {}, raw, source_ip
-        )
+        headers = dict(headers or {})
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        status, response_headers, response_body = self.gateway.handle(method, path, headers, raw, source_ip)
         return ApiResponse(status, response_headers, response_body)
 
     def get(self, path: str, **kwargs: Any) -> ApiResponse:
         return self.request("GET", path, **kwargs)
+
+    def post(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("POST", path, body, **kwargs)
+
+    def patch(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("PATCH", path, body, **kwargs)
+
+    def delete(self, path: str, **kwargs: Any) -> ApiResponse:
+        return self.request("DELETE", path, **kwargs)
 
 
 @pytest.fixture
 def api(aws: dict[str, str]) -> ApiClient:
     """A fresh set of function instances (cold starts) on top of the moto resources."""
     return ApiClient()
+
+
+Mint = Callable[..., str]
+
+
+@pytest.fixture
+def mint(aws: dict[str, str]) -> Mint:
+    """Mint a token straight into the tokens table (as `dagy-ops token create` does); answers the secret."""
+
+    def _mint(
+        org: str = "org_a",
+        permissions: str | list[str] = "all",
+        email: str = "alice@example.com",
+        expires_at: datetime | None = None,
+    ) -> str:
+        secret, record = mint_token(
+            org, email, sorted(parse_permissions(permissions)), expires_at, email, "test", datetime.now(UTC)
+        )
+        TokenRepository(boto3.client("dynamodb"), aws["TOKENS_TABLE"]).create(record)
+        return secret
+
+    return _mint
+
+
+def table_items(table: str) -> list[dict[str, Any]]:
+    """Every item of a table, to prove what a refused request did not write.
+
+    `last_used_at` is left out: the authorizer records a token's use even when the call it
+    authorised is then refused, and that is bookkeeping, not the request's effect.
+    """
+    items = boto3.client("dynamodb").scan(TableName=table)["Items"]
+    return [{key: value for key, value in item.items() if key != "last_used_at"} for item in items]
+
+
+SLACK_URL = "https://hooks.slack.com/services/T000/B000/abcdefghijklmnopqrstuvwx"
+
+
+def slack_channel(name: str = "Pipeline Alerts") -> dict[str, Any]:
+    return {"channel_type": "slack", "name": name, "config": {"webhook_url": SLACK_URL}}

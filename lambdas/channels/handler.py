@@ -40,13 +40,11 @@ Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 @app.post("/notifications/channels", summary="Create a channel", tags=["channels"])
-@tracer.capture_method
 def create_channel(request: Annotated[ChannelCreate, Body()]) -> Response[ChannelCreated]:
     return created(service.create(request, current_principal(app), datetime.now(UTC)))
 
 
 @app.get("/notifications/channels", summary="List channels", tags=["channels"])
-@tracer.capture_method
 def list_channels(
     channel_type: Annotated[ChannelType | None, Query()] = None,
     limit: Limit = 50,
@@ -65,14 +63,12 @@ def list_channels(
 
 
 @app.get("/notifications/channels/<channel_id>", summary="Get a channel", tags=["channels"])
-@tracer.capture_method
 def get_channel(channel_id: str) -> Response[Channel]:
     record = service.get(current_principal(app), channel_id)
     return versioned(public_view(record), record.version)
 
 
 @app.patch("/notifications/channels/<channel_id>", summary="Change a channel", tags=["channels"])
-@tracer.capture_method
 def update_channel(channel_id: str, patch: Annotated[ChannelUpdate, Body()]) -> Response[Channel]:
     channel = service.update(
         current_principal(app), channel_id, patch, if_match_version(app), datetime.now(UTC)
@@ -81,14 +77,12 @@ def update_channel(channel_id: str, patch: Annotated[ChannelUpdate, Body()]) -> 
 
 
 @app.delete("/notifications/channels/<channel_id>", summary="Delete a channel", tags=["channels"])
-@tracer.capture_method
 def delete_channel(channel_id: str) -> Response[Any]:
     service.delete(current_principal(app), channel_id, if_match_version(app), datetime.now(UTC))
     return no_content()
 
 
 @app.post("/notifications/channels/<channel_id>/test", summary="Send a test message", tags=["channels"])
-@tracer.capture_method
 def test_channel(channel_id: str) -> ChannelTestResult:
     return service.test(current_principal(app), channel_id)
 

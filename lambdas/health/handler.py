@@ -32,7 +32,6 @@ app = create_resolver()
 
 
 @app.get("/health", summary="Platform health", tags=["health"])
-@tracer.capture_method
 def get_health() -> Response[HealthReport]:
     components = run_checks(checks, executor, timeout)
     report = build_report(

@@ -28,13 +28,11 @@ app = create_resolver()
 
 
 @app.post("/notifications/rules", summary="Create an alert rule", tags=["rules"])
-@tracer.capture_method
 def create_rule(request: Annotated[RuleCreate, Body()]) -> Response[Rule]:
     return created(service.create(request, current_principal(app), datetime.now(UTC)))
 
 
 @app.get("/notifications/rules", summary="List alert rules", tags=["rules"])
-@tracer.capture_method
 def list_rules(
     flow_name: Annotated[FlowPattern | None, Query()] = None,
     trigger: Annotated[Trigger | None, Query()] = None,
@@ -50,21 +48,18 @@ def list_rules(
 
 
 @app.get("/notifications/rules/<rule_id>", summary="Get an alert rule", tags=["rules"])
-@tracer.capture_method
 def get_rule(rule_id: str) -> Response[Rule]:
     record = service.get(current_principal(app), rule_id)
     return versioned(public_view(record), record.version)
 
 
 @app.patch("/notifications/rules/<rule_id>", summary="Change an alert rule", tags=["rules"])
-@tracer.capture_method
 def update_rule(rule_id: str, patch: Annotated[RuleUpdate, Body()]) -> Response[Rule]:
     rule = service.update(current_principal(app), rule_id, patch, if_match_version(app), datetime.now(UTC))
     return versioned(rule, rule.version)
 
 
 @app.delete("/notifications/rules/<rule_id>", summary="Delete an alert rule", tags=["rules"])
-@tracer.capture_method
 def delete_rule(rule_id: str) -> Response[Any]:
     service.delete(current_principal(app), rule_id, if_match_version(app), datetime.now(UTC))
     return no_content()

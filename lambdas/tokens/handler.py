@@ -25,13 +25,11 @@ app = create_resolver()
 
 
 @app.post("/tokens", summary="Create a token (its secret is shown once)", tags=["tokens"])
-@tracer.capture_method
 def create_token(request: Annotated[TokenCreate, Body()]) -> Response[TokenCreated]:
     return created(service.create(request, current_principal(app), datetime.now(UTC)))
 
 
 @app.get("/tokens", summary="List the org's tokens", tags=["tokens"])
-@tracer.capture_method
 def list_tokens(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     next_token: Annotated[str | None, Query()] = None,
@@ -47,7 +45,6 @@ def list_tokens(
 
 
 @app.delete("/tokens/<token_id>", summary="Revoke a token", tags=["tokens"])
-@tracer.capture_method
 def revoke_token(token_id: str) -> Response[Any]:
     service.revoke(current_principal(app), token_id, datetime.now(UTC))
     return no_content()

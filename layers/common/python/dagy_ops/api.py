@@ -50,6 +50,17 @@ class JsonApiResolver(APIGatewayRestResolver):
     """
 
     def resolve(self, event: Mapping[str, Any], context: Any) -> dict[str, Any]:
+        # Checked before Powertools parses and validates the body, which it does first of all.
+        limit = get_settings().max_body_bytes
+        if len((event.get("body") or "").encode()) > limit:
+            error = PayloadTooLarge(f"Request body exceeds {limit} bytes", {"limit": limit})
+            body = ErrorResponse(code=error.code, message=error.message, details=error.details)
+            return {
+                "statusCode": error.status,
+                "headers": {"Content-Type": content_types.APPLICATION_JSON},
+                "body": body.model_dump_json(),
+                "isBase64Encoded": False,
+            }
         return super().resolve(with_json_content_type(event), context)
 
 
@@ -68,7 +79,7 @@ def with_json_content_type(event: Mapping[str, Any]) -> Mapping[str, Any]:
 def create_resolver() -> APIGatewayRestResolver:
     """A resolver with pydantic validation, JSON bodies, route permissions and the error format."""
     app = JsonApiResolver(enable_validation=True)
-    app.use(middlewares=[enforce_request_limits])
+    app.use(middlewares=[enforce_route_permission])
 
     @app.exception_handler(DagyError)
     def handle_domain_error(exc: DagyError) -> Response[Any]:
@@ -100,18 +111,13 @@ def current_principal(app: APIGatewayRestResolver) -> Principal:
     )
 
 
-def enforce_request_limits(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-    """Refuse oversized bodies and callers without the route's permission, before any route runs.
+def enforce_route_permission(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
+    """Refuse callers without the route's permission before the route runs.
 
     The authorizer's policy already denies routes the token lacks; this is the second lock, and it
-    makes the route table the single place that says which permission a route needs.
+    keeps the route table the single place that says which permission a route needs.
     """
     event = app.current_event
-    if len((event.body or "").encode()) > get_settings().max_body_bytes:
-        raise PayloadTooLarge(
-            f"Request body exceeds {get_settings().max_body_bytes} bytes",
-            {"limit": get_settings().max_body_bytes},
-        )
     route = route_for(event.http_method, event.resource)
     if route is not None and route.permission is not None:
         current_principal(app).require(route.permission)

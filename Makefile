@@ -49,8 +49,10 @@ synth: setup
 deploy: setup
 	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) deploy --all
 
+## bench: print the benchmarks' ratios and counts
 bench: $(STAMP)
 	$(PY) bench/cold_start.py
+	$(PY) bench/api_calls.py
 
 ## openapi: regenerate docs/openapi.json from the resolvers' models
 openapi: $(STAMP)

@@ -82,7 +82,7 @@ def main() -> None:
             calls = counter.take()
             route_calls = sum(n for name, n in calls.items() if name.startswith("route:"))
             detail = ", ".join(
-                f"{name.split(':')[1]}×{n}" for name, n in sorted(calls.items()) if name.startswith("route:")
+                f"{name.split(':')[1]}x{n}" for name, n in sorted(calls.items()) if name.startswith("route:")
             )
             verdict = "" if goal is None else ("ok" if route_calls <= goal else f"over goal {goal}")
             print(f"{label:<44}{response.status:>5}{route_calls:>7}  {verdict:<12}{detail}")

@@ -40,7 +40,7 @@ class CallCounter:
     def __call__(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         who = (
             "authorizer"
-            if params.get("TableName") == self.tokens_table and model.name == "GetItem"
+            if params.get("TableName") == self.tokens_table and model.name != "Query"
             else "route"
         )
         self.calls[f"{who}:{model.service_model.service_name}.{model.name}"] += 1

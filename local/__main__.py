@@ -15,7 +15,15 @@ import sys
 import threading
 import warnings
 
+import boto3
 from moto.server import ThreadedMotoServer
+
+from dagy_ops.audit import STREAM_FILTERS
+from dagy_ops.schema import AUDIT_FAILURES_QUEUE, AUDITED_TABLES
+from local.functions import FunctionRegistry
+from local.gateway import Gateway, make_server
+from local.resources import create_resources
+from local.streams import StreamPoller, StreamSource
 
 HOST = "127.0.0.1"
 
@@ -48,6 +56,22 @@ def admin_token(secret: str | None) -> str:
     return output.getvalue().strip()
 
 
+def audit_stream_poller(functions: FunctionRegistry) -> StreamPoller:
+    """The audited tables' streams feed the audit writer, as the CDK event source mappings do."""
+    sources = [
+        StreamSource(
+            table_name=os.environ[spec.env_var],
+            filters=STREAM_FILTERS[spec.logical_id],
+            function="audit_writer",
+            on_failure_queue_url=os.environ[AUDIT_FAILURES_QUEUE.env_var],
+        )
+        for spec in AUDITED_TABLES
+    ]
+    return StreamPoller(
+        sources, functions, boto3.client("dynamodb"), boto3.client("dynamodbstreams"), boto3.client("sqs")
+    )
+
+
 def port_in_use(port: int) -> bool:
     with socket.socket() as probe:
         return probe.connect_ex((HOST, port)) == 0
@@ -74,15 +98,14 @@ def main() -> int:
     logging.getLogger("werkzeug").setLevel(logging.ERROR)  # moto's server logs every AWS call
     emulator = ThreadedMotoServer(ip_address=HOST, port=aws_port, verbose=False)
     emulator.start()
-    # Imported after the environment is set: the library reads it once, as on a cold start.
-    from local.functions import FunctionRegistry
-    from local.gateway import Gateway, make_server
-    from local.resources import create_resources
 
     os.environ.update(create_resources())
     token = admin_token(os.environ.get("DAGY_ADMIN_TOKEN"))
-    server = make_server(HOST, api_port, Gateway(FunctionRegistry()))
+    functions = FunctionRegistry()
+    server = make_server(HOST, api_port, Gateway(functions))
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
+    poller = audit_stream_poller(functions)
+    poller.start()
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -104,6 +127,7 @@ def main() -> int:
     print("Stopping the local stack...", flush=True)
     server.shutdown()
     server.server_close()
+    poller.stop()
     emulator.stop()
     return 0
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import boto3
 
-from dagy_ops.schema import ARTIFACT_BUCKET_ENV, CURSOR_SECRET_ENV, QUEUES, TABLES
+from dagy_ops.schema import ARTIFACT_BUCKET_ENV, AUDIT_FAILURES_QUEUE, CURSOR_SECRET_ENV, QUEUES, TABLES
 
 
 def create_resources(prefix: str = "dagy-local", session: boto3.Session | None = None) -> dict[str, str]:
@@ -34,6 +34,9 @@ def create_resources(prefix: str = "dagy-local", session: boto3.Session | None =
 
     for queue in QUEUES:
         env[queue.env_var] = _create_queue_with_dlq(sqs, f"{prefix}-{queue.logical_id.lower()}", queue)
+
+    failures = f"{prefix}-{AUDIT_FAILURES_QUEUE.logical_id.lower()}"
+    env[AUDIT_FAILURES_QUEUE.env_var] = sqs.create_queue(QueueName=failures)["QueueUrl"]
 
     bucket = f"{prefix}-artifacts"
     s3.create_bucket(Bucket=bucket)

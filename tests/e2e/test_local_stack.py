@@ -52,7 +52,7 @@ def test_every_table_and_queue_of_the_spec_exists_on_the_emulator(local_stack):
     tables = session.client("dynamodb", endpoint_url=local_stack.aws_endpoint_url).list_tables()["TableNames"]
     queues = session.client("sqs", endpoint_url=local_stack.aws_endpoint_url).list_queues()["QueueUrls"]
     assert len(tables) == len(TABLES)
-    assert len(queues) == 2 * len(QUEUES)  # each with its dead-letter queue
+    assert len(queues) == 2 * len(QUEUES) + 1  # each with its dead-letter queue, and the audit failures queue
 
 
 def test_ctrl_c_stops_the_stack_cleanly():

@@ -71,6 +71,7 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", _RULE, "rules", "notifications.read"),
     Route("PATCH", _RULE, "rules", "notifications.write"),
     Route("DELETE", _RULE, "rules", "notifications.write"),
+    Route("GET", "/audit-logs", "audit", "admin.audit"),
 )
 
 # The REQUEST authorizer's function folder; every route with a permission goes through it.

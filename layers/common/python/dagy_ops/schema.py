@@ -177,6 +177,11 @@ NOTIFICATIONS_QUEUE = QueueSpec(
 )
 QUEUES: tuple[QueueSpec, ...] = (EVENTS_QUEUE, NOTIFICATIONS_QUEUE)
 
+# Where stream records the audit writer could not process end up (the mappings' on-failure destination).
+AUDIT_FAILURES_QUEUE = QueueSpec("AuditFailuresQueue", "AUDIT_FAILURES_QUEUE_URL", 60, max_receive_count=0)
+# The tables whose streams feed the audit writer.
+AUDITED_TABLES: tuple[TableSpec, ...] = (FLOWS, NOTIFICATIONS, TOKENS)
+
 ARTIFACT_BUCKET_ENV = "ARTIFACT_BUCKET"
 # A Secrets Manager secret whose value keys the HMAC of pagination tokens.
 CURSOR_SECRET_ENV = "CURSOR_SECRET_ARN"  # noqa: S105 - an environment variable name

@@ -30,6 +30,7 @@ class Settings(BaseModel):
     health_timeout_seconds: float = Field(2.0, gt=0, le=10, alias="DAGY_HEALTH_TIMEOUT_SECONDS")
     allow_private_targets: bool = Field(False, alias="DAGY_ALLOW_PRIVATE_TARGETS")
     max_body_bytes: int = Field(64 * 1024, alias="DAGY_MAX_BODY_BYTES")
+    audit_retention_days: int = Field(365, gt=0, alias="DAGY_AUDIT_RETENTION_DAYS")
     soft_delete_retention_days: int = Field(30, gt=0, alias="DAGY_SOFT_DELETE_RETENTION_DAYS")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -17,7 +18,20 @@ def to_item(attributes: dict[str, Any]) -> dict[str, Any]:
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    return {key: _deserializer.deserialize(value) for key, value in item.items()}
+    """Plain Python values: numbers as int or float, sets as sorted lists, so they serialise as JSON."""
+    return {key: plain(_deserializer.deserialize(value)) for key, value in item.items()}
+
+
+def plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, set | frozenset):
+        return sorted(plain(v) for v in value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
 
 
 def model_attributes(model: BaseModel) -> dict[str, Any]:

@@ -7,6 +7,7 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt py
 NODE_STAMP := node_modules/.installed-$(shell cat package-lock.json | sha256sum | cut -c1-12)
 CDK := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 .PHONY: setup dev test lint typecheck unit integration infra e2e synth deploy bench openapi clean
 
@@ -42,7 +43,7 @@ unit integration infra e2e: $(STAMP)
 
 ## synth: synthesize every stack with cdk-nag's AwsSolutions checks, then cfn-lint the templates
 synth: setup
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) synth --all --quiet
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) synth --quiet
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
 ## deploy: deploy every stack to the AWS account of your current credentials
@@ -53,6 +54,7 @@ deploy: setup
 bench: $(STAMP)
 	$(PY) bench/cold_start.py
 	$(PY) bench/api_calls.py
+	$(PY) bench/audit_query.py
 
 ## openapi: regenerate docs/openapi.json from the resolvers' models
 openapi: $(STAMP)

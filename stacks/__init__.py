@@ -1,0 +1,1 @@
+"""CDK stacks, one per concern: data, processing, api, monitoring."""

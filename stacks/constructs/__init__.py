@@ -1,0 +1,1 @@
+"""CDK pieces every stack shares: the standard function and the two layers."""

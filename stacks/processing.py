@@ -52,7 +52,7 @@ class ProcessingStack(Stack):
                     report_batch_item_failures=True,
                     on_failure=sources.SqsDlq(self.audit_failures),
                     filters=[
-                        lambda_.FilterCriteria.filter(pattern) for pattern in STREAM_FILTERS[spec.logical_id]
+                        lambda_.FilterCriteria.filter(pattern) for pattern in STREAM_FILTERS[table.logical_id]
                     ],
                 )
             )

@@ -18,7 +18,7 @@ from dagy_ops.store.audit import AuditQuery, AuditRepository
 
 settings = get_settings()
 audit = AuditRepository(aws_client("dynamodb"), settings.audit_table or "")
-paginator = Paginator(settings.cursor_secret_arn, aws_client("secretsmanager"))
+paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
 app = create_resolver()
 
 

@@ -34,7 +34,7 @@ service = ChannelService(
     allow_private_targets=settings.allow_private_targets,
     retention_days=settings.soft_delete_retention_days,
 )
-paginator = Paginator(settings.cursor_secret_arn, aws_client("secretsmanager"))
+paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
 app = create_resolver()
 Limit = Annotated[int, Query(ge=1, le=200)]
 

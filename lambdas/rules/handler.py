@@ -23,7 +23,7 @@ table = settings.notifications_table or ""
 service = RuleService(
     RuleRepository(dynamodb, table), ChannelRepository(dynamodb, table), settings.soft_delete_retention_days
 )
-paginator = Paginator(settings.cursor_secret_arn, aws_client("secretsmanager"))
+paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
 app = create_resolver()
 
 

@@ -20,7 +20,7 @@ from dagy_ops.store.tokens import TokenRepository
 settings = get_settings()
 tokens = TokenRepository(aws_client("dynamodb"), settings.tokens_table or "")
 service = TokenService(tokens, settings.soft_delete_retention_days)
-paginator = Paginator(settings.cursor_secret_arn, aws_client("secretsmanager"))
+paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
 app = create_resolver()
 
 

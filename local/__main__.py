@@ -19,9 +19,10 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from dagy_ops.audit import STREAM_FILTERS
-from dagy_ops.schema import AUDIT_FAILURES_QUEUE, AUDITED_TABLES
+from dagy_ops.schema import AUDIT_FAILURES_QUEUE, AUDITED_TABLES, EVENTS_QUEUE
 from local.functions import FunctionRegistry
 from local.gateway import Gateway, make_server
+from local.queues import QueuePoller, SweepSchedule
 from local.resources import create_resources
 from local.streams import StreamPoller, StreamSource
 
@@ -104,8 +105,16 @@ def main() -> int:
     functions = FunctionRegistry()
     server = make_server(HOST, api_port, Gateway(functions))
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()
-    poller = audit_stream_poller(functions)
-    poller.start()
+    sqs = boto3.client("sqs")
+    pollers: list[QueuePoller | SweepSchedule | StreamPoller] = [
+        audit_stream_poller(functions),
+        QueuePoller(sqs, os.environ[EVENTS_QUEUE.env_var], functions, "evaluator"),
+        SweepSchedule(
+            sqs, os.environ[EVENTS_QUEUE.env_var], float(os.environ.get("DAGY_SLA_SWEEP_SECONDS", "60"))
+        ),
+    ]
+    for poller in pollers:
+        poller.start()
 
     stop = threading.Event()
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -127,7 +136,8 @@ def main() -> int:
     print("Stopping the local stack...", flush=True)
     server.shutdown()
     server.server_close()
-    poller.stop()
+    for poller in pollers:
+        poller.stop()
     emulator.stop()
     return 0
 

@@ -12,7 +12,14 @@ from typing import Any
 
 import boto3
 
-from dagy_ops.schema import ARTIFACT_BUCKET_ENV, AUDIT_FAILURES_QUEUE, CURSOR_SECRET_ENV, QUEUES, TABLES
+from dagy_ops.schema import (
+    ARTIFACT_BUCKET_ENV,
+    AUDIT_FAILURES_QUEUE,
+    CURSOR_SECRET_ENV,
+    QUEUES,
+    TABLES,
+    QueueSpec,
+)
 
 
 def create_resources(prefix: str = "dagy-local", session: boto3.Session | None = None) -> dict[str, str]:
@@ -33,7 +40,9 @@ def create_resources(prefix: str = "dagy-local", session: boto3.Session | None =
         env[spec.env_var] = name
 
     for queue in QUEUES:
-        env[queue.env_var] = _create_queue_with_dlq(sqs, f"{prefix}-{queue.logical_id.lower()}", queue)
+        env[queue.env_var], env[queue.dlq_env_var] = _create_queue_with_dlq(
+            sqs, f"{prefix}-{queue.logical_id.lower()}", queue
+        )
 
     failures = f"{prefix}-{AUDIT_FAILURES_QUEUE.logical_id.lower()}"
     env[AUDIT_FAILURES_QUEUE.env_var] = sqs.create_queue(QueueName=failures)["QueueUrl"]
@@ -49,18 +58,19 @@ def create_resources(prefix: str = "dagy-local", session: boto3.Session | None =
     return env
 
 
-def _create_queue_with_dlq(sqs: Any, name: str, queue: Any) -> str:
-    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq")["QueueUrl"]
+def _create_queue_with_dlq(sqs: Any, name: str, queue: QueueSpec) -> tuple[str, str]:
+    suffix, fifo = (".fifo", {"FifoQueue": "true"}) if queue.fifo else ("", {})
+    dlq_url = sqs.create_queue(QueueName=f"{name}-dlq{suffix}", Attributes=fifo)["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
         "QueueArn"
     ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": str(queue.max_receive_count)}
-    return str(
-        sqs.create_queue(
-            QueueName=name,
-            Attributes={
-                "VisibilityTimeout": str(queue.visibility_timeout_seconds),
-                "RedrivePolicy": json.dumps(redrive),
-            },
-        )["QueueUrl"]
-    )
+    url = sqs.create_queue(
+        QueueName=f"{name}{suffix}",
+        Attributes={
+            **fifo,
+            "VisibilityTimeout": str(queue.visibility_timeout_seconds),
+            "RedrivePolicy": json.dumps(redrive),
+        },
+    )["QueueUrl"]
+    return str(url), str(dlq_url)

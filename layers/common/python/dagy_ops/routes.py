@@ -72,6 +72,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", _RULE, "rules", "notifications.write"),
     Route("DELETE", _RULE, "rules", "notifications.write"),
     Route("GET", "/audit-logs", "audit", "admin.audit"),
+    Route("POST", "/events", "events", "events.write"),
 )
 
 # The REQUEST authorizer's function folder; every route with a permission goes through it.

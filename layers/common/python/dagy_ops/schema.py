@@ -167,13 +167,25 @@ class QueueSpec:
     env_var: str
     visibility_timeout_seconds: int
     max_receive_count: int
+    fifo: bool = False
+    """FIFO queues take a message group and a deduplication id per message (and so does their DLQ)."""
+
+    @property
+    def dlq_env_var(self) -> str:
+        return self.env_var.replace("_QUEUE_URL", "_DLQ_URL")
 
 
 EVENTS_QUEUE = QueueSpec(
     "EventsQueue", "EVENTS_QUEUE_URL", visibility_timeout_seconds=60, max_receive_count=5
 )
+# FIFO: one message group per channel (a failing channel holds back only its own messages) and
+# deduplication by notification id (a redelivered event never queues the same alert twice).
 NOTIFICATIONS_QUEUE = QueueSpec(
-    "NotificationsQueue", "NOTIFICATIONS_QUEUE_URL", visibility_timeout_seconds=60, max_receive_count=8
+    "NotificationsQueue",
+    "NOTIFICATIONS_QUEUE_URL",
+    visibility_timeout_seconds=60,
+    max_receive_count=8,
+    fifo=True,
 )
 QUEUES: tuple[QueueSpec, ...] = (EVENTS_QUEUE, NOTIFICATIONS_QUEUE)
 

@@ -24,6 +24,8 @@ class Settings(BaseModel):
     artifact_bucket: str | None = Field(None, alias="ARTIFACT_BUCKET")
     events_queue_url: str | None = Field(None, alias="EVENTS_QUEUE_URL")
     notifications_queue_url: str | None = Field(None, alias="NOTIFICATIONS_QUEUE_URL")
+    events_dlq_url: str | None = Field(None, alias="EVENTS_DLQ_URL")
+    rules_cache_seconds: float = Field(30, ge=0, alias="DAGY_RULES_CACHE_SECONDS")
     cursor_secret_arn: str | None = Field(None, alias="CURSOR_SECRET_ARN")
 
     service_version: str = Field(__version__, alias="DAGY_VERSION")

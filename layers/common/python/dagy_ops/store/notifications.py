@@ -209,25 +209,25 @@ class ChannelRepository(_VersionedRepository[ChannelRecord]):
         key = to_item({"pk": org_key(org_id), "sk": f"CHANNEL_NAME#{name.casefold()}"})
         return {"Delete": {"TableName": self.table, "Key": key}}
 
-    def live_ids(self, org_id: str, channel_ids: Sequence[str]) -> set[str]:
-        """Which of `channel_ids` are live channels of the org: one BatchGetItem."""
+    def live(self, org_id: str, channel_ids: Sequence[str]) -> dict[str, ChannelRecord]:
+        """The live channels of the org among `channel_ids`: one BatchGetItem (per 100 ids)."""
         keys = [self.key(org_id, channel_id) for channel_id in dict.fromkeys(channel_ids)]
-        found: set[str] = set()
-        request: dict[str, Any] = {
-            self.table: {
-                "Keys": keys,
-                "ProjectionExpression": "channel_id, deleted_at",
-                "ConsistentRead": True,
+        found: dict[str, ChannelRecord] = {}
+        for start in range(0, len(keys), 100):
+            request: dict[str, Any] = {
+                self.table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
             }
-        }
-        while request:
-            response = self.client.batch_get_item(RequestItems=request)
-            for item in response["Responses"].get(self.table, []):
-                attributes = from_item(item)
-                if "deleted_at" not in attributes:
-                    found.add(str(attributes["channel_id"]))
-            request = response.get("UnprocessedKeys") or {}
+            while request:
+                response = self.client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self.table, []):
+                    attributes = from_item(item)
+                    if "deleted_at" not in attributes:
+                        found[str(attributes["channel_id"])] = ChannelRecord.model_validate(attributes)
+                request = response.get("UnprocessedKeys") or {}
         return found
+
+    def live_ids(self, org_id: str, channel_ids: Sequence[str]) -> set[str]:
+        return set(self.live(org_id, channel_ids))
 
 
 class RuleRepository(_VersionedRepository[RuleRecord]):
@@ -246,6 +246,16 @@ class RuleRepository(_VersionedRepository[RuleRecord]):
 
     def flow_facet(self, org_id: str, flow_name: str) -> Facet:
         return Facet("by_flow", "flow_key", f"{org_key(org_id)}#RULE_FLOW#{flow_name}")
+
+    def all_live(self, org_id: str) -> list[RuleRecord]:
+        """Every live rule of the org, through the sparse listing index."""
+        rules: list[RuleRecord] = []
+        start: dict[str, Any] | None = None
+        while True:
+            page, start = self.page(org_id, 1000, start)
+            rules += page
+            if not start:
+                return rules
 
     def using_channel(self, org_id: str, channel_id: str) -> list[str]:
         """Ids of live rules that send to `channel_id`."""

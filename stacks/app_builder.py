@@ -16,7 +16,7 @@ from stacks.processing import ProcessingStack
 
 
 class DagyOps:
-    """The four stacks, wired together."""
+    """The four stacks, wired together: each takes the constructs it uses from the ones before it."""
 
     def __init__(self, app: cdk.App, env: cdk.Environment | None = None) -> None:
         self.data = DataStack(app, "DagyOps-Data", env=env, description="Dagy Ops: tables, bucket, keys")
@@ -38,9 +38,8 @@ class DagyOps:
         self.monitoring = MonitoringStack(
             app,
             "DagyOps-Monitoring",
-            data=self.data,
             dead_letter_queues=dict(self.processing.dead_letter_queues),
-            functions={**self.api.functions, "AuditWriter": self.processing.audit_writer},
+            functions={**self.api.functions, **self.processing.functions},
             env=env,
             description="Dagy Ops: alarms",
         )

@@ -3,6 +3,8 @@ pagination-token secret. Stateful resources are retained when the stack is delet
 
 from __future__ import annotations
 
+from typing import Any
+
 from aws_cdk import CfnOutput, Duration, RemovalPolicy, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_kms as kms
@@ -10,7 +12,7 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from dagy_ops.schema import TABLES, Key, TableSpec
+from dagy_ops.schema import ARTIFACT_BUCKET_ENV, CURSOR_SECRET_ENV, TABLES, Key, TableSpec
 
 _TYPES = {"S": dynamodb.AttributeType.STRING, "N": dynamodb.AttributeType.NUMBER}
 
@@ -20,8 +22,10 @@ def _attribute(key: Key) -> dynamodb.Attribute:
 
 
 class DataStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+    """Exposes `key`, `tables` (by TableSpec.logical_id), `artifact_bucket` and `cursor_secret`."""
+
+    def __init__(self, scope: Construct, construct_id: str, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
         self.key = kms.Key(
             self,
             "DataKey",
@@ -97,8 +101,6 @@ class DataStack(Stack):
 
     def function_environment(self) -> dict[str, str]:
         """The variables through which functions find the tables, the bucket and the secret."""
-        from dagy_ops.schema import ARTIFACT_BUCKET_ENV, CURSOR_SECRET_ENV
-
         return {
             **{spec.env_var: self.tables[spec.logical_id].table_name for spec in TABLES},
             ARTIFACT_BUCKET_ENV: self.artifact_bucket.bucket_name,

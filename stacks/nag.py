@@ -1,6 +1,7 @@
 """cdk-nag findings that were reviewed and accepted, each with its reason, on the narrowest construct.
 
-Anything not listed here fails the synth (see app.py); tests/infra proves that it does.
+Anything not acknowledged fails the synth (see app.py); tests/infra proves that it does. Findings
+that every function has (X-Ray, KMS grants) are acknowledged by `DagyFunction` where it causes them.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ if TYPE_CHECKING:
 
 XRAY = "X-Ray's PutTraceSegments and PutTelemetryRecords have no resource-level permissions: they need Resource '*'."
 KMS_ACTIONS = (
-    "The standard action set CDK grants on the data key for reading and writing its encrypted tables and queues, "
-    "on that one key only."
+    "The standard action set CDK grants on a table's or queue's KMS key for reading and writing data "
+    "encrypted with it, on that one key only."
 )
 
 
@@ -25,13 +26,6 @@ def acknowledge(construct: IConstruct, rule: str, reason: str) -> None:
 
 
 def acknowledge_reviewed_findings(dagy: DagyOps) -> None:
-    functions = [*dagy.api.functions.values(), dagy.processing.audit_writer]
-    for fn in functions:
-        assert fn.role is not None
-        acknowledge(fn.role, "AwsSolutions-IAM5[Resource::*]", XRAY)
-        acknowledge(fn.role, "AwsSolutions-IAM5[Action::kms:ReEncrypt*]", KMS_ACTIONS)
-        acknowledge(fn.role, "AwsSolutions-IAM5[Action::kms:GenerateDataKey*]", KMS_ACTIONS)
-
     api = dagy.api.api
     acknowledge(
         api,
@@ -43,7 +37,7 @@ def acknowledge_reviewed_findings(dagy: DagyOps) -> None:
         api.deployment_stage,
         "AwsSolutions-APIG3",
         "WAF is priced per web ACL and left to the deploying account; the stage is throttled and every route but "
-        "the public documents needs a token.",
+        "the public ones needs a token.",
     )
     acknowledge(
         api,
@@ -55,7 +49,8 @@ def acknowledge_reviewed_findings(dagy: DagyOps) -> None:
         acknowledge(
             method,
             "AwsSolutions-APIG4",
-            "Public by design: /health, /openapi.json and /docs return no org data.",
+            "Public by design (the route table gives it no permission): /health, /openapi.json and /docs "
+            "return no org data.",
         )
     acknowledge(
         api,

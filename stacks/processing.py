@@ -1,17 +1,32 @@
-"""ProcessingStack: the events and notifications queues with their dead-letter queues, the shared
-layers, and the asynchronous functions (for now the stream-fed audit writer)."""
+"""ProcessingStack: the events and notifications queues with their dead-letter queues, and the
+asynchronous functions: the stream-fed audit writer and the events evaluator with its SLA schedule."""
 
 from __future__ import annotations
 
-from aws_cdk import Duration, Stack
+from typing import Any
+
+from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import aws_events as events
+from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from dagy_ops.audit import STREAM_FILTERS
-from dagy_ops.schema import AUDIT, AUDIT_FAILURES_QUEUE, AUDITED_TABLES, QUEUES, QueueSpec
-from stacks.constructs.function import DagyFunction, grant_table
+from dagy_ops.schema import (
+    AUDIT,
+    AUDIT_FAILURES_QUEUE,
+    AUDITED_TABLES,
+    EVENTS_QUEUE,
+    FLOWS,
+    IDEMPOTENCY,
+    NOTIFICATIONS,
+    NOTIFICATIONS_QUEUE,
+    QUEUES,
+    QueueSpec,
+)
+from stacks.constructs.function import DagyFunction
 from stacks.constructs.layers import Layers
 from stacks.data import DataStack
 
@@ -19,29 +34,29 @@ DLQ_RETENTION = Duration.days(14)
 
 
 class ProcessingStack(Stack):
-    def __init__(self, scope: Construct, construct_id: str, *, data: DataStack, **kwargs: object) -> None:
-        super().__init__(scope, construct_id, **kwargs)  # type: ignore[arg-type]
+    """Exposes `queues` and `dead_letter_queues` (by QueueSpec.logical_id), `functions` (by name)."""
+
+    def __init__(self, scope: Construct, construct_id: str, *, data: DataStack, **kwargs: Any) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.data = data
         self.layers = Layers(self, "Layers")
+        self.functions: dict[str, lambda_.Function] = {}
         self.queues: dict[str, sqs.Queue] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for spec in QUEUES:
-            self._queue_with_dlq(spec, data)
-        self.audit_failures = self._encrypted_queue(AUDIT_FAILURES_QUEUE.logical_id, data, DLQ_RETENTION)
+            self._queue_with_dlq(spec)
+        self.audit_failures = self._encrypted_queue(AUDIT_FAILURES_QUEUE.logical_id, retention=DLQ_RETENTION)
         self.dead_letter_queues[AUDIT_FAILURES_QUEUE.logical_id] = self.audit_failures
+        for queue in (*self.queues.values(), *self.dead_letter_queues.values()):
+            CfnOutput(self, f"{queue.node.id}Url", value=queue.queue_url)
 
-        self.audit_writer = DagyFunction(
-            self,
-            "AuditWriter",
-            name="audit_writer",
-            layers=self.layers,
-            environment={AUDIT.env_var: data.tables[AUDIT.logical_id].table_name},
-            timeout_seconds=30,
-        ).function
+        self.audit_writer = self.add_function(
+            "audit_writer", environment={AUDIT.env_var: data.tables[AUDIT.logical_id].table_name}
+        )
         # The writer may only add entries: no update, no delete, no read of the audit table.
-        grant_table(self.audit_writer, data.tables[AUDIT.logical_id], AUDIT, ["dynamodb:PutItem"])
-        data.key.grant_encrypt_decrypt(self.audit_writer)
+        self.audit_writer.grant_table(data.tables[AUDIT.logical_id], AUDIT, ["dynamodb:PutItem"], data.key)
         for table in AUDITED_TABLES:
-            self.audit_writer.add_event_source(
+            self.audit_writer.function.add_event_source(
                 sources.DynamoEventSource(
                     data.tables[table.logical_id],
                     starting_position=lambda_.StartingPosition.TRIM_HORIZON,
@@ -56,29 +71,122 @@ class ProcessingStack(Stack):
                     ],
                 )
             )
+        self.evaluator = self._evaluator()
+        # The dispatcher goes here the same way: add_function, its grants, consume(NOTIFICATIONS_QUEUE).
+
+    def _evaluator(self) -> DagyFunction:
+        """Events queue -> evaluator -> notifications queue, and the schedule that asks for SLA sweeps."""
+        data = self.data
+        evaluator = self.add_function(
+            "evaluator",
+            environment={**data.function_environment(), **self.function_environment()},
+            timeout_seconds=10,
+        )
+        tables = {
+            spec.logical_id: data.tables[spec.logical_id] for spec in (FLOWS, NOTIFICATIONS, IDEMPOTENCY)
+        }
+        runs = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+        evaluator.grant_table(tables[FLOWS.logical_id], FLOWS, runs, data.key)
+        rules = ["dynamodb:Query", "dynamodb:BatchGetItem"]
+        evaluator.grant_table(tables[NOTIFICATIONS.logical_id], NOTIFICATIONS, rules, data.key)
+        markers = ["dynamodb:BatchGetItem", "dynamodb:BatchWriteItem", "dynamodb:PutItem"]
+        evaluator.grant_table(tables[IDEMPOTENCY.logical_id], IDEMPOTENCY, markers, data.key)
+        evaluator.grant_send(self.queues[NOTIFICATIONS_QUEUE.logical_id])
+        # Events that can never be processed go to the dead-letter queue at once, with a reason.
+        evaluator.grant_send(self.dead_letter_queues[EVENTS_QUEUE.logical_id])
+        self.consume(evaluator, EVENTS_QUEUE, max_batching_window=Duration.seconds(1))
+        # EventBridge encrypts with the data key to write to the queue: the SqsQueue target adds that
+        # to the key's policy, for this account's rules only.
+        events.Rule(
+            self,
+            "SlaSweep",
+            description="Dagy Ops: check running runs against their SLA rules",
+            schedule=events.Schedule.rate(Duration.minutes(1)),
+            targets=[
+                targets.SqsQueue(
+                    self.queues[EVENTS_QUEUE.logical_id],
+                    message=events.RuleTargetInput.from_object({"type": "sla.sweep"}),
+                )
+            ],
+        )
+        return evaluator
+
+    def add_function(
+        self,
+        name: str,
+        *,
+        environment: dict[str, str] | None = None,
+        timeout_seconds: int = 30,
+        memory_size: int = 512,
+    ) -> DagyFunction:
+        """A standard function of this stack; the monitoring stack gives it an error alarm."""
+        fn = DagyFunction(
+            self,
+            name.title().replace("_", ""),
+            name=name,
+            layers=self.layers,
+            environment=environment,
+            timeout_seconds=timeout_seconds,
+            memory_size=memory_size,
+        )
+        self.functions[name] = fn.function
+        return fn
+
+    def consume(
+        self,
+        fn: DagyFunction,
+        spec: QueueSpec,
+        *,
+        batch_size: int = 10,
+        max_batching_window: Duration | None = None,
+    ) -> None:
+        """Feed `fn` from a queue; failed messages of a batch are retried alone, then dead-lettered."""
+        queue = self.queues[spec.logical_id]
+        if fn.function.timeout and fn.function.timeout.to_seconds() > spec.visibility_timeout_seconds:
+            raise ValueError(f"{fn.name} may run longer than {spec.logical_id}'s visibility timeout")
+        fn.function.add_event_source(
+            sources.SqsEventSource(
+                queue,
+                batch_size=batch_size,
+                max_batching_window=max_batching_window,
+                report_batch_item_failures=True,
+            )
+        )
 
     def _encrypted_queue(
-        self, construct_id: str, data: DataStack, retention: Duration | None = None, **kwargs: object
+        self,
+        construct_id: str,
+        *,
+        fifo: bool = False,
+        retention: Duration | None = None,
+        visibility_timeout: Duration | None = None,
+        dead_letter_queue: sqs.DeadLetterQueue | None = None,
     ) -> sqs.Queue:
         return sqs.Queue(
             self,
             construct_id,
+            fifo=fifo or None,
             encryption=sqs.QueueEncryption.KMS,
-            encryption_master_key=data.key,
+            encryption_master_key=self.data.key,
             enforce_ssl=True,
             retention_period=retention,
-            **kwargs,  # type: ignore[arg-type]
+            visibility_timeout=visibility_timeout,
+            dead_letter_queue=dead_letter_queue,
         )
 
-    def _queue_with_dlq(self, spec: QueueSpec, data: DataStack) -> None:
-        dlq = self._encrypted_queue(f"{spec.logical_id}Dlq", data, DLQ_RETENTION)
+    def _queue_with_dlq(self, spec: QueueSpec) -> None:
+        # A FIFO queue needs a FIFO dead-letter queue; CloudFormation gives both a `.fifo` name.
+        dlq = self._encrypted_queue(f"{spec.logical_id}Dlq", fifo=spec.fifo, retention=DLQ_RETENTION)
         self.dead_letter_queues[spec.logical_id] = dlq
         self.queues[spec.logical_id] = self._encrypted_queue(
             spec.logical_id,
-            data,
+            fifo=spec.fifo,
             visibility_timeout=Duration.seconds(spec.visibility_timeout_seconds),
             dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=spec.max_receive_count),
         )
 
     def function_environment(self) -> dict[str, str]:
-        return {spec.env_var: self.queues[spec.logical_id].queue_url for spec in QUEUES}
+        return {
+            **{spec.env_var: self.queues[spec.logical_id].queue_url for spec in QUEUES},
+            **{spec.dlq_env_var: self.dead_letter_queues[spec.logical_id].queue_url for spec in QUEUES},
+        }

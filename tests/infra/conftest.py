@@ -13,6 +13,7 @@ from aws_cdk.assertions import Template
 from stacks.app_builder import DagyOps, app_context, build_app
 
 os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
 
 
 @pytest.fixture(scope="session")

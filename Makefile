@@ -55,6 +55,8 @@ bench: $(STAMP)
 	$(PY) bench/cold_start.py
 	$(PY) bench/api_calls.py
 	$(PY) bench/audit_query.py
+	$(PY) bench/evaluator.py
+	$(PY) bench/sla_sweep.py
 
 ## openapi: regenerate docs/openapi.json from the resolvers' models
 openapi: $(STAMP)

@@ -32,13 +32,12 @@ class RunRepository:
         ).get("Item")
         return RunRecord.model_validate(from_item(item)) if item else None
 
-    def save(self, run: RunRecord) -> RunRecord:
-        """Write `run` as the next version, only over the version it was read at."""
-        saved = run.model_copy(update={"version": run.version + 1})
+    def item(self, run: RunRecord) -> dict[str, Any]:
+        """The stored item of a run: its fields, its key, and the attributes of the indexes it is in."""
         org = f"ORG#{run.org_id}"
         started_key = f"{format_time(run.started_at) if run.started_at else '~'}#{run.run_id}"
         item = {
-            **model_attributes(saved),
+            **model_attributes(run),
             "run_org": org,
             "run_org_status": f"{org}#STATUS#{run.status}",
             "run_flow": f"{org}#FLOW#{run.flow_name}",
@@ -47,10 +46,15 @@ class RunRepository:
         if run.sla_due_at is not None:  # sparse: only runs with a pending deadline are in the SLA index
             item["sla_shard"] = sla_shard(run.run_id)
             item["sla_due_at"] = format_time(run.sla_due_at)
+        return {**run_key(run.org_id, run.flow_name, run.run_id), **to_item(item)}
+
+    def save(self, run: RunRecord) -> RunRecord:
+        """Write `run` as the next version, only over the version it was read at."""
+        saved = run.model_copy(update={"version": run.version + 1})
         condition = "attribute_not_exists(pk)" if run.version == 0 else "version = :read"
         request: dict[str, Any] = {
             "TableName": self.table,
-            "Item": {**run_key(run.org_id, run.flow_name, run.run_id), **to_item(item)},
+            "Item": self.item(saved),
             "ConditionExpression": condition,
         }
         if run.version:

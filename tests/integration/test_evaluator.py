@@ -315,3 +315,30 @@ def test_post_events_names_each_bad_event_and_queues_none(api, aws, mint):
         key.startswith("events.2") for key in fields
     )
     assert "Messages" not in boto3.client("sqs").receive_message(QueueUrl=aws["EVENTS_QUEUE_URL"])
+
+
+def test_a_failing_run_write_fails_only_that_message_and_the_retry_does_not_notify_twice(
+    harness, monkeypatch
+):
+    harness.rule("on_failure")
+    runs = harness.functions.module("evaluator").evaluator.runs
+    real_put = runs.client.put_item
+    calls = {"n": 0}
+
+    def flaky(**request: Any) -> Any:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise ConnectionError("injected DynamoDB outage")
+        return real_put(**request)
+
+    monkeypatch.setattr(runs.client, "put_item", flaky)
+    harness.sqs.set_queue_attributes(
+        QueueUrl=harness.aws["EVENTS_QUEUE_URL"], Attributes={"VisibilityTimeout": "0"}
+    )
+    harness.send(event("flow_run.failed", run_id="run_a"), event("flow_run.failed", run_id="run_b"))
+
+    harness.drain()
+
+    assert sorted(m["event"]["run_id"] for m in harness.notifications()) == ["run_a", "run_b"]
+    assert {harness.run("run_a")["status"], harness.run("run_b")["status"]} == {"failed"}
+    assert calls["n"] >= 3  # the failed write was retried

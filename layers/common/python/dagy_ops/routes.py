@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, get_args
 
 Method = Literal["GET", "POST", "PUT", "PATCH", "DELETE"]
 
-PERMISSIONS: tuple[str, ...] = (
+Permission = Literal[
     "notifications.read",
     "notifications.write",
     "flows.read",
@@ -20,7 +20,8 @@ PERMISSIONS: tuple[str, ...] = (
     "events.write",
     "admin.audit",
     "admin.tokens",
-)
+]
+PERMISSIONS: tuple[str, ...] = get_args(Permission)
 
 
 @dataclass(frozen=True)

@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field
 
 from dagy_ops.models.common import EmailAddress, UtcTime
-
-Permission = Literal[
-    "notifications.read",
-    "notifications.write",
-    "flows.read",
-    "flows.write",
-    "events.write",
-    "admin.audit",
-    "admin.tokens",
-]
+from dagy_ops.routes import Permission
 
 
 class TokenCreate(BaseModel):

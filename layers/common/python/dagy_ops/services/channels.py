@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from pydantic import ValidationError
 
 from dagy_ops.auth import Principal
-from dagy_ops.errors import Conflict, NotFound, PreconditionFailed, ValidationFailed
+from dagy_ops.errors import Conflict, NotFound, ValidationFailed
 from dagy_ops.ids import new_id
 from dagy_ops.masking import mask_channel_config, mask_url
 from dagy_ops.models.channels import (
@@ -23,7 +23,8 @@ from dagy_ops.models.channels import (
     ChannelTestResult,
     ChannelUpdate,
 )
-from dagy_ops.store.notifications import ChannelRepository, Deletion, RuleRepository
+from dagy_ops.services.changes import deletion_by, require_version
+from dagy_ops.store.notifications import ChannelRepository, RuleRepository
 from dagy_ops.targets import UnsafeTarget, check_target
 
 SLACK_HOST = "hooks.slack.com"
@@ -109,10 +110,7 @@ class ChannelService:
         self, principal: Principal, channel_id: str, patch: ChannelUpdate, if_match: int | None, now: datetime
     ) -> Channel:
         current = self.get(principal, channel_id)
-        if if_match is not None and if_match != current.version:
-            raise PreconditionFailed(
-                f"Channel is at version {current.version}, not {if_match}", {"version": current.version}
-            )
+        require_version("Channel", current.version, if_match)
         changes: dict[str, Any] = patch.model_dump(exclude_unset=True, exclude_none=True)
         if "config" in changes:
             try:
@@ -145,22 +143,14 @@ class ChannelService:
 
     def delete(self, principal: Principal, channel_id: str, if_match: int | None, now: datetime) -> None:
         current = self.get(principal, channel_id)
-        if if_match is not None and if_match != current.version:
-            raise PreconditionFailed(
-                f"Channel is at version {current.version}, not {if_match}", {"version": current.version}
-            )
+        require_version("Channel", current.version, if_match)
         in_use = self.rules.using_channel(principal.org_id, channel_id)
         if in_use:
             raise Conflict(
                 f"Channel {channel_id} is used by {len(in_use)} rule(s); change or delete them first",
                 {"rule_ids": sorted(in_use)},
             )
-        deletion = Deletion(
-            actor_email=principal.actor_email,
-            source_ip=principal.source_ip,
-            at=now,
-            expires_at=now + self.retention,
-        )
+        deletion = deletion_by(principal, now, self.retention)
         self.channels.soft_delete(
             principal.org_id,
             channel_id,

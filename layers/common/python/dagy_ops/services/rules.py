@@ -8,10 +8,11 @@ from datetime import datetime, timedelta
 from pydantic import ValidationError
 
 from dagy_ops.auth import Principal
-from dagy_ops.errors import BadRequest, NotFound, PreconditionFailed, ValidationFailed
+from dagy_ops.errors import BadRequest, NotFound, ValidationFailed
 from dagy_ops.ids import new_id
 from dagy_ops.models.rules import Rule, RuleCreate, RuleFields, RuleRecord, RuleUpdate
-from dagy_ops.store.notifications import ChannelRepository, Deletion, Facet, RuleRepository
+from dagy_ops.services.changes import deletion_by, require_version
+from dagy_ops.store.notifications import ChannelRepository, Facet, RuleRepository
 
 
 def public_view(record: RuleRecord) -> Rule:
@@ -75,10 +76,7 @@ class RuleService:
         self, principal: Principal, rule_id: str, patch: RuleUpdate, if_match: int | None, now: datetime
     ) -> Rule:
         current = self.get(principal, rule_id)
-        if if_match is not None and if_match != current.version:
-            raise PreconditionFailed(
-                f"Rule is at version {current.version}, not {if_match}", {"version": current.version}
-            )
+        require_version("Rule", current.version, if_match)
         changes = patch.model_dump(exclude_unset=True)
         merged = {**current.model_dump(include=set(RuleFields.model_fields)), **changes}
         if changes.get("trigger", current.trigger) != "on_sla_breach" and "sla_seconds" not in changes:
@@ -104,14 +102,6 @@ class RuleService:
 
     def delete(self, principal: Principal, rule_id: str, if_match: int | None, now: datetime) -> None:
         current = self.get(principal, rule_id)
-        if if_match is not None and if_match != current.version:
-            raise PreconditionFailed(
-                f"Rule is at version {current.version}, not {if_match}", {"version": current.version}
-            )
-        deletion = Deletion(
-            actor_email=principal.actor_email,
-            source_ip=principal.source_ip,
-            at=now,
-            expires_at=now + self.retention,
-        )
+        require_version("Rule", current.version, if_match)
+        deletion = deletion_by(principal, now, self.retention)
         self.rules.soft_delete(principal.org_id, rule_id, current.version, deletion)

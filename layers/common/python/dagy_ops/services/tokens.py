@@ -8,7 +8,7 @@ from dagy_ops.auth import Principal, hash_token, new_token_secret
 from dagy_ops.errors import Forbidden, NotFound
 from dagy_ops.ids import new_id
 from dagy_ops.models.tokens import Token, TokenCreate, TokenCreated, TokenRecord
-from dagy_ops.store.notifications import Deletion
+from dagy_ops.services.changes import deletion_by
 from dagy_ops.store.tokens import TokenRepository
 
 # last_used_at is written at most this often per token, so busy tokens do not write on every call.
@@ -79,12 +79,7 @@ class TokenService:
             raise NotFound(f"Token {token_id} not found", {"token_id": token_id})
         self.tokens.revoke(
             record,
-            Deletion(
-                actor_email=principal.actor_email,
-                source_ip=principal.source_ip,
-                at=now,
-                expires_at=now + self.retention,
-            ),
+            deletion_by(principal, now, self.retention),
         )
 
     def resolve(self, secret: str, now: datetime) -> TokenRecord | None:

@@ -19,7 +19,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from dagy_ops.audit import STREAM_FILTERS
-from dagy_ops.schema import AUDIT_FAILURES_QUEUE, AUDITED_TABLES, EVENTS_QUEUE
+from dagy_ops.schema import AUDIT_FAILURES_QUEUE, AUDITED_TABLES, EVENTS_QUEUE, NOTIFICATIONS_QUEUE
 from local.functions import FunctionRegistry
 from local.gateway import Gateway, make_server
 from local.queues import QueuePoller, SweepSchedule
@@ -42,6 +42,7 @@ def local_environment(aws_port: int) -> dict[str, str]:
         "POWERTOOLS_METRICS_DISABLED": "true",
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         "DAGY_ALLOW_PRIVATE_TARGETS": "true",
+        "DAGY_EMAIL_SENDER": os.environ.get("DAGY_EMAIL_SENDER", "alerts@dagy.local"),
     }
 
 
@@ -101,6 +102,7 @@ def main() -> int:
     emulator.start()
 
     os.environ.update(create_resources())
+    boto3.client("sesv2").create_email_identity(EmailIdentity=os.environ["DAGY_EMAIL_SENDER"])
     token = admin_token(os.environ.get("DAGY_ADMIN_TOKEN"))
     functions = FunctionRegistry()
     server = make_server(HOST, api_port, Gateway(functions))
@@ -109,6 +111,7 @@ def main() -> int:
     pollers: list[QueuePoller | SweepSchedule | StreamPoller] = [
         audit_stream_poller(functions),
         QueuePoller(sqs, os.environ[EVENTS_QUEUE.env_var], functions, "evaluator"),
+        QueuePoller(sqs, os.environ[NOTIFICATIONS_QUEUE.env_var], functions, "dispatcher"),
         SweepSchedule(
             sqs, os.environ[EVENTS_QUEUE.env_var], float(os.environ.get("DAGY_SLA_SWEEP_SECONDS", "60"))
         ),

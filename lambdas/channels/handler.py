@@ -1,6 +1,6 @@
 """/notifications/channels: the org's Slack, email, webhook and PagerDuty channels."""
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
@@ -15,14 +15,20 @@ from dagy_ops.models.channels import (
     ChannelCreate,
     ChannelCreated,
     ChannelList,
-    ChannelTestResult,
     ChannelType,
     ChannelUpdate,
 )
+from dagy_ops.models.deliveries import Delivery, DeliveryList, Outcome
+from dagy_ops.notify.http import TargetClient
+from dagy_ops.notify.senders import build_senders
 from dagy_ops.observability import logger, metrics, tracer
 from dagy_ops.pagination import Paginator
+from dagy_ops.schema import NOTIFICATIONS_QUEUE
 from dagy_ops.services.channels import ChannelService, public_view
+from dagy_ops.services.dispatcher import Dispatcher
 from dagy_ops.settings import get_settings
+from dagy_ops.store.deliveries import DeliveryRepository
+from dagy_ops.store.markers import Markers
 from dagy_ops.store.notifications import ChannelRepository, RuleRepository
 
 settings = get_settings()
@@ -33,6 +39,24 @@ service = ChannelService(
     RuleRepository(dynamodb, settings.notifications_table or ""),
     allow_private_targets=settings.allow_private_targets,
     retention_days=settings.soft_delete_retention_days,
+)
+deliveries = DeliveryRepository(
+    dynamodb, settings.deliveries_table or "", timedelta(days=settings.delivery_retention_days)
+)
+# The channel test sends through the same senders as the dispatcher (markers are never consulted).
+tester = Dispatcher(
+    channels,
+    deliveries,
+    Markers(dynamodb, settings.idempotency_table or "", "delivered"),
+    Markers(dynamodb, settings.idempotency_table or "", "incident"),
+    build_senders(
+        TargetClient(settings.delivery_timeout_seconds, settings.allow_private_targets),
+        aws_client("sesv2"),
+        settings.email_sender,
+        settings.pagerduty_events_url,
+        settings.run_url_base,
+    ),
+    max_attempts=NOTIFICATIONS_QUEUE.max_receive_count,
 )
 paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
 app = create_resolver()
@@ -83,8 +107,27 @@ def delete_channel(channel_id: str) -> Response[Any]:
 
 
 @app.post("/notifications/channels/<channel_id>/test", summary="Send a test message", tags=["channels"])
-def test_channel(channel_id: str) -> ChannelTestResult:
-    return service.test(current_principal(app), channel_id)
+def test_channel(channel_id: str) -> Delivery:
+    return tester.send_test(service.get(current_principal(app), channel_id), datetime.now(UTC))
+
+
+@app.get("/notifications/deliveries", summary="List delivery attempts", tags=["channels"])
+def list_deliveries(
+    channel_id: Annotated[str | None, Query(max_length=100)] = None,
+    rule_id: Annotated[str | None, Query(max_length=100)] = None,
+    outcome: Annotated[Outcome | None, Query()] = None,
+    limit: Limit = 50,
+    next_token: Annotated[str | None, Query()] = None,
+) -> DeliveryList:
+    principal = current_principal(app)
+    filters = {
+        k: v for k, v in {"channel_id": channel_id, "rule_id": rule_id, "outcome": outcome}.items() if v
+    }
+    scope = "deliveries:" + ",".join(f"{k}={v}" for k, v in sorted(filters.items()))
+    items, last_key = deliveries.page(
+        principal.org_id, filters, limit, paginator.start(principal.org_id, scope, next_token)
+    )
+    return DeliveryList(items=items, next_token=paginator.next_token(principal.org_id, scope, last_key))
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)

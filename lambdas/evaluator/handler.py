@@ -17,8 +17,8 @@ from dagy_ops.clients import aws_client
 from dagy_ops.observability import logger, metrics, tracer
 from dagy_ops.services.evaluator import Evaluator, NotificationQueue, OrgConfig, parse_message
 from dagy_ops.settings import get_settings
+from dagy_ops.store.markers import Markers
 from dagy_ops.store.notifications import ChannelRepository, RuleRepository
-from dagy_ops.store.notified import NotifiedMarkers
 from dagy_ops.store.runs import RunRepository
 
 settings = get_settings()
@@ -32,7 +32,7 @@ evaluator = Evaluator(
         ChannelRepository(dynamodb, notifications_table),
         ttl_seconds=settings.rules_cache_seconds,
     ),
-    NotifiedMarkers(dynamodb, settings.idempotency_table or ""),
+    Markers(dynamodb, settings.idempotency_table or "", "notified"),
     NotificationQueue(sqs, settings.notifications_queue_url or ""),
 )
 processor = BatchProcessor(event_type=EventType.SQS)

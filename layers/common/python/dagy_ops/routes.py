@@ -67,6 +67,7 @@ ROUTES: tuple[Route, ...] = (
     Route("PATCH", _CHANNEL, "channels", "notifications.write"),
     Route("DELETE", _CHANNEL, "channels", "notifications.write"),
     Route("POST", f"{_CHANNEL}/test", "channels", "notifications.write"),
+    Route("GET", "/notifications/deliveries", "channels", "notifications.read"),
     Route("POST", "/notifications/rules", "rules", "notifications.write"),
     Route("GET", "/notifications/rules", "rules", "notifications.read"),
     Route("GET", _RULE, "rules", "notifications.read"),

@@ -31,6 +31,13 @@ class Settings(BaseModel):
     service_version: str = Field(__version__, alias="DAGY_VERSION")
     health_timeout_seconds: float = Field(2.0, gt=0, le=10, alias="DAGY_HEALTH_TIMEOUT_SECONDS")
     allow_private_targets: bool = Field(False, alias="DAGY_ALLOW_PRIVATE_TARGETS")
+    email_sender: str | None = Field(None, alias="DAGY_EMAIL_SENDER")
+    pagerduty_events_url: str = Field(
+        "https://events.pagerduty.com/v2/enqueue", alias="DAGY_PAGERDUTY_EVENTS_URL"
+    )
+    run_url_base: str | None = Field(None, alias="DAGY_RUN_URL_BASE")
+    delivery_timeout_seconds: float = Field(3.0, gt=0, le=10, alias="DAGY_DELIVERY_TIMEOUT_SECONDS")
+    delivery_retention_days: int = Field(30, gt=0, alias="DAGY_DELIVERY_RETENTION_DAYS")
     max_body_bytes: int = Field(64 * 1024, alias="DAGY_MAX_BODY_BYTES")
     audit_retention_days: int = Field(365, gt=0, alias="DAGY_AUDIT_RETENTION_DAYS")
     soft_delete_retention_days: int = Field(30, gt=0, alias="DAGY_SOFT_DELETE_RETENTION_DAYS")

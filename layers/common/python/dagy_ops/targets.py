@@ -42,12 +42,13 @@ def check_target(
     allow_private: bool = False,
     require_resolution: bool = True,
     resolve: Resolver = resolve_host,
-) -> None:
-    """Raise UnsafeTarget unless `url` is https to public addresses only.
+) -> list[str]:
+    """The addresses `url` may be called at; UnsafeTarget unless it is https to public addresses only.
 
     `allow_private` (the local stack only) additionally admits loopback targets, over http too.
     With `require_resolution=False` (on save) a name that does not resolve yet is accepted; the
-    check before each send requires it to resolve.
+    check before each send requires it to resolve, and the sender connects to exactly the
+    addresses answered here, so a second lookup cannot be steered elsewhere.
     """
     parts = urlsplit(url)
     host = parts.hostname
@@ -67,3 +68,4 @@ def check_target(
         raise UnsafeTarget("URL must use https")
     if not loopback_allowed and not all(_is_public(a) for a in addresses):
         raise UnsafeTarget(f"Host {host} resolves to a private, loopback, link-local or metadata address")
+    return addresses

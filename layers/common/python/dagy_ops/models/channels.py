@@ -157,11 +157,3 @@ class ChannelCreated(Channel):
 class ChannelList(BaseModel):
     items: list[Channel]
     next_token: str | None = None
-
-
-class ChannelTestResult(BaseModel):
-    channel_id: str
-    channel_type: ChannelType
-    delivered: bool = Field(description="False until delivery exists: the message was validated, not sent")
-    target: str = Field(description="Where it would go, masked")
-    message: dict[str, Any] = Field(description="The test message as it would be sent")

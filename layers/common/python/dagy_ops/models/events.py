@@ -78,6 +78,9 @@ class NotificationMessage(BaseModel):
     trigger: Trigger
     channel_id: str
     channel_type: str
+    action: Literal["trigger", "resolve"] = Field(
+        default="trigger", description="`resolve` closes the PagerDuty incident an earlier trigger opened"
+    )
     event: dict[str, Any] = Field(
         description="flow_name, run_id, deployment, status, started_at, ended_at, duration_seconds, "
         "task_id, attempt, error, and for SLA breaches sla_seconds and elapsed_seconds"

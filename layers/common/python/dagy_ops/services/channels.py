@@ -13,14 +13,13 @@ from pydantic import ValidationError
 from dagy_ops.auth import Principal
 from dagy_ops.errors import Conflict, NotFound, ValidationFailed
 from dagy_ops.ids import new_id
-from dagy_ops.masking import mask_channel_config, mask_url
+from dagy_ops.masking import mask_channel_config
 from dagy_ops.models.channels import (
     CONFIG_MODELS,
     Channel,
     ChannelCreate,
     ChannelCreated,
     ChannelRecord,
-    ChannelTestResult,
     ChannelUpdate,
 )
 from dagy_ops.services.changes import deletion_by, require_version
@@ -126,6 +125,9 @@ class ChannelService:
         updated = current.model_copy(
             update={
                 **changes,
+                # Any change is the owner's answer to a channel the dispatcher disabled: try it again.
+                "status": "active",
+                "disabled_reason": None,
                 "version": current.version + 1,
                 "updated_at": now,
                 "updated_by": principal.actor_email,
@@ -157,23 +159,4 @@ class ChannelService:
             current.version,
             deletion,
             also=[self.channels.release_name(current.org_id, current.name)],
-        )
-
-    def test(self, principal: Principal, channel_id: str) -> ChannelTestResult:
-        """Validate the channel end to end and answer the message a test would send."""
-        record = self.get(principal, channel_id)
-        check_channel_targets(record.channel_type, record.config, self.allow_private)
-        text = f"Test message from Dagy Ops for channel '{record.name}'"
-        target = {
-            "slack": lambda: mask_url(record.config["webhook_url"], keep_path=False),
-            "webhook": lambda: mask_url(record.config["url"], keep_path=True),
-            "email": lambda: ", ".join(record.config["to"]),
-            "pagerduty": lambda: "PagerDuty Events API v2",
-        }[record.channel_type]()
-        return ChannelTestResult(
-            channel_id=record.channel_id,
-            channel_type=record.channel_type,
-            delivered=False,
-            target=target,
-            message={"text": text, "test": True},
         )

@@ -24,8 +24,8 @@ from dagy_ops.models.runs import RunRecord
 from dagy_ops.rules import TRIGGER_OF_EVENT, match_rules
 from dagy_ops.runs import apply_event, new_run
 from dagy_ops.sla import SHARDS, breached_rules, next_sla_due
+from dagy_ops.store.markers import Markers
 from dagy_ops.store.notifications import ChannelRepository, RuleRepository
-from dagy_ops.store.notified import NotifiedMarkers
 from dagy_ops.store.runs import RunRepository, StaleRun
 
 ERROR_SUMMARY_CHARS = 500
@@ -43,6 +43,8 @@ class Decision:
     key: str
     """What makes the decision unique besides rule and channel: the event id, or the run for an SLA."""
     event: dict[str, Any]
+    action: str = "trigger"
+    """`resolve`: the flow succeeded, so the PagerDuty incidents its alerts opened are closed."""
 
 
 class OrgConfig:
@@ -121,7 +123,7 @@ def run_payload(run: RunRecord, event: RunEvent | None = None) -> dict[str, Any]
 
 class Evaluator:
     def __init__(
-        self, runs: RunRepository, config: OrgConfig, markers: NotifiedMarkers, queue: NotificationQueue
+        self, runs: RunRepository, config: OrgConfig, markers: Markers, queue: NotificationQueue
     ) -> None:
         self.runs = runs
         self.config = config
@@ -155,6 +157,13 @@ class Evaluator:
             payload = run_payload(run, event)
             decisions += [
                 Decision(r, trigger, event.event_id, payload)
+                for r in match_rules(rules, trigger, run.flow_name)
+            ]
+        if event.type == "flow_run.succeeded":
+            payload = run_payload(run, event)
+            decisions += [
+                Decision(r, r.trigger, event.event_id, payload, action="resolve")
+                for trigger in ("on_failure", "on_sla_breach")
                 for r in match_rules(rules, trigger, run.flow_name)
             ]
         if run.terminal:  # ended past an SLA that never fired (the sweep was late or down)
@@ -208,24 +217,29 @@ class Evaluator:
         channels = self.config.channels(org_id)
         messages = [
             NotificationMessage(
-                notification_id=notification_id(decision.key, decision.rule.rule_id, channel_id),
+                notification_id=notification_id(
+                    decision.key, decision.rule.rule_id, channel_id, decision.action
+                ),
                 org_id=org_id,
                 rule_id=decision.rule.rule_id,
                 rule_name=decision.rule.name,
                 trigger=decision.trigger,  # type: ignore[arg-type]
                 channel_id=channel_id,
                 channel_type=channels[channel_id].channel_type,
+                action=decision.action,  # type: ignore[arg-type]
                 event=decision.event,
             )
             for decision in decisions
             for channel_id in decision.rule.channel_ids
-            if channel_id in channels and channels[channel_id].enabled
+            if channel_id in channels
+            and channels[channel_id].enabled
+            and (decision.action == "trigger" or channels[channel_id].channel_type == "pagerduty")
         ]
-        done = self.markers.already_sent([m.notification_id for m in messages])
+        done = self.markers.existing([m.notification_id for m in messages])
         todo = [m for m in messages if m.notification_id not in done]
         if todo:
             self.queue.send(todo)
-            self.markers.mark_sent([m.notification_id for m in todo], now)
+            self.markers.mark([m.notification_id for m in todo], now)
         return len(todo)
 
 

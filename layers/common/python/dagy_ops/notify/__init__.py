@@ -1,0 +1,1 @@
+"""Notification delivery: payload rendering, Standard Webhooks signing, and one sender per channel type."""

@@ -9,7 +9,7 @@ CDK := npx --no-install cdk
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: setup dev test lint typecheck unit integration infra e2e synth deploy bench openapi clean
+.PHONY: setup dev sink test lint typecheck unit integration infra e2e synth deploy bench openapi clean
 
 setup: $(STAMP) $(NODE_STAMP)
 
@@ -26,6 +26,10 @@ $(NODE_STAMP): package.json package-lock.json
 ## dev: start the local stack (moto + API gateway on 127.0.0.1:8080) in the foreground
 dev: $(STAMP)
 	$(PY) -m local
+
+## sink: print what Slack, webhook and PagerDuty stand-ins would receive (http://127.0.0.1:9000)
+sink: $(STAMP)
+	$(PY) -m local.sink
 
 ## test: lint, type-check and run every test suite
 test: setup lint typecheck

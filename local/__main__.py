@@ -43,6 +43,8 @@ def local_environment(aws_port: int) -> dict[str, str]:
         "POWERTOOLS_LOG_LEVEL": os.environ.get("POWERTOOLS_LOG_LEVEL", "WARNING"),
         "DAGY_ALLOW_PRIVATE_TARGETS": "true",
         "DAGY_EMAIL_SENDER": os.environ.get("DAGY_EMAIL_SENDER", "alerts@dagy.local"),
+        # Rules are cached per org between evaluations (30 s deployed); locally a new rule applies at once.
+        "DAGY_RULES_CACHE_SECONDS": os.environ.get("DAGY_RULES_CACHE_SECONDS", "0"),
     }
 
 

@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.receiver import Receiver
+
 ROOT = Path(__file__).resolve().parents[2]
 STARTUP_DEADLINE_SECONDS = 60
 
@@ -72,7 +74,15 @@ def start_local_stack(extra_env: dict[str, str] | None = None) -> LocalStack:
 
 
 @pytest.fixture(scope="session")
-def local_stack() -> Iterator[LocalStack]:
-    stack = start_local_stack()
+def stand_in() -> Iterator[Receiver]:
+    """One local HTTP server standing in for PagerDuty's Events API (and any webhook) all session."""
+    receiver = Receiver()
+    yield receiver
+    receiver.close()
+
+
+@pytest.fixture(scope="session")
+def local_stack(stand_in: Receiver) -> Iterator[LocalStack]:
+    stack = start_local_stack({"DAGY_PAGERDUTY_EVENTS_URL": f"{stand_in.url}/pagerduty"})
     yield stack
     stack.stop()

@@ -52,3 +52,32 @@ def test_a_failed_run_reaches_the_rules_webhook_once_correctly_signed(local_stac
         assert request.headers["webhook-signature"] == expected
     finally:
         receiver.close()
+
+
+def test_a_failure_triggers_a_pagerduty_incident_and_the_next_success_resolves_it(local_stack, stand_in):
+    token = next(
+        line.split("=", 1)[1].strip() for line in local_stack.banner if line.startswith("DAGY_TOKEN=")
+    )
+    channel = call(
+        local_stack, token, "POST", "/notifications/channels",
+        {"channel_type": "pagerduty", "name": "pd-oncall", "config": {"routing_key": "P" * 32}},
+    )  # fmt: skip
+    call(
+        local_stack, token, "POST", "/notifications/rules",
+        {"name": "Page on failure", "trigger": "on_failure", "flow_name": "billing", "channel_ids": [channel["channel_id"]]},
+    )  # fmt: skip
+    run = {"flow_name": "billing", "run_id": "run_pd_1", "deployment": "prod"}
+    call(local_stack, token, "POST", "/events",
+         {**run, "event_id": "evt_pd_failed", "type": "flow_run.failed", "occurred_at": "2026-01-15T10:30:00Z"})  # fmt: skip
+    deadline = time.monotonic() + DEADLINE_SECONDS
+    while time.monotonic() < deadline and not stand_in.at("/pagerduty"):
+        time.sleep(0.2)
+    call(local_stack, token, "POST", "/events",
+         {**run, "event_id": "evt_pd_ok", "type": "flow_run.succeeded", "occurred_at": "2026-01-15T11:00:00Z",
+          "run_id": "run_pd_2"})  # fmt: skip
+    while time.monotonic() < deadline and len(stand_in.at("/pagerduty")) < 2:
+        time.sleep(0.2)
+
+    events = [r.json() for r in stand_in.at("/pagerduty")]
+    assert [e["event_action"] for e in events] == ["trigger", "resolve"]
+    assert {e["dedup_key"] for e in events} == {"dagy/org_local/billing/on_failure"}

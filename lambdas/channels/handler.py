@@ -51,7 +51,7 @@ tester = Dispatcher(
     Markers(dynamodb, settings.idempotency_table or "", "incident"),
     build_senders(
         TargetClient(settings.delivery_timeout_seconds, settings.allow_private_targets),
-        aws_client("sesv2"),
+        lambda: aws_client("sesv2"),
         settings.email_sender,
         settings.pagerduty_events_url,
         settings.run_url_base,

@@ -38,7 +38,11 @@ dispatcher = Dispatcher(
     Markers(dynamodb, settings.idempotency_table or "", "delivered"),
     Markers(dynamodb, settings.idempotency_table or "", "incident", lifetime=timedelta(days=30)),
     build_senders(
-        http, aws_client("sesv2"), settings.email_sender, settings.pagerduty_events_url, settings.run_url_base
+        http,
+        lambda: aws_client("sesv2"),
+        settings.email_sender,
+        settings.pagerduty_events_url,
+        settings.run_url_base,
     ),
     max_attempts=NOTIFICATIONS_QUEUE.max_receive_count,
 )

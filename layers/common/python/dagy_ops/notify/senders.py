@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -87,8 +88,10 @@ class PagerDutySender:
 
 
 class EmailSender:
-    def __init__(self, sesv2: Any, sender: str | None, run_url_base: str | None) -> None:
-        self.ses = sesv2
+    """SESv2 `SendEmail`; the client is made on the first email, not at cold start."""
+
+    def __init__(self, sesv2: Callable[[], Any], sender: str | None, run_url_base: str | None) -> None:
+        self._client = sesv2
         self.sender = sender
         self.run_url_base = run_url_base
 
@@ -98,7 +101,7 @@ class EmailSender:
         subject, text, html = render.email_content(message, self.run_url_base)
         started = time.monotonic()
         try:
-            self.ses.send_email(
+            self._client().send_email(
                 FromEmailAddress=self.sender,
                 Destination={"ToAddresses": channel.config["to"]},
                 Content={

@@ -166,10 +166,10 @@ class Evaluator:
                 for trigger in ("on_failure", "on_sla_breach")
                 for r in match_rules(rules, trigger, run.flow_name)
             ]
-        if run.terminal:  # ended past an SLA that never fired (the sweep was late or down)
-            decisions += self._sla_decisions(
-                run, breached_rules(run, rules, now=run.ended_at or datetime.max)
-            )
+        if (
+            run.terminal and run.ended_at is not None
+        ):  # ended past an SLA that never fired (sweep late or down)
+            decisions += self._sla_decisions(run, breached_rules(run, rules, now=run.ended_at))
         return decisions
 
     def _sla_decisions(

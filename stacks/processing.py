@@ -1,16 +1,18 @@
 """ProcessingStack: the events and notifications queues with their dead-letter queues, and the
-asynchronous functions: the stream-fed audit writer and the events evaluator with its SLA schedule."""
+asynchronous functions: the stream-fed audit writer, the events evaluator with its SLA schedule and
+the notifications dispatcher, which emails from the address of the `EmailSender` parameter."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, CfnParameter, Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_lambda_event_sources as sources
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_ssm as ssm
 from constructs import Construct
 
 from dagy_ops.audit import STREAM_FILTERS
@@ -18,6 +20,7 @@ from dagy_ops.schema import (
     AUDIT,
     AUDIT_FAILURES_QUEUE,
     AUDITED_TABLES,
+    DELIVERIES,
     EVENTS_QUEUE,
     FLOWS,
     IDEMPOTENCY,
@@ -25,6 +28,12 @@ from dagy_ops.schema import (
     NOTIFICATIONS_QUEUE,
     QUEUES,
     QueueSpec,
+)
+from stacks.constructs.email import (
+    DEFAULT_EMAIL_SENDER,
+    EMAIL_SENDER_DESCRIPTION,
+    EMAIL_SENDER_ENV,
+    EMAIL_SENDER_PATTERN,
 )
 from stacks.constructs.function import DagyFunction
 from stacks.constructs.layers import Layers
@@ -34,7 +43,8 @@ DLQ_RETENTION = Duration.days(14)
 
 
 class ProcessingStack(Stack):
-    """Exposes `queues` and `dead_letter_queues` (by QueueSpec.logical_id), `functions` (by name)."""
+    """Exposes `queues` and `dead_letter_queues` (by QueueSpec.logical_id), `functions` (by name),
+    `email_sender` (the parameter) and `email_sender_setting` (the SSM name other stacks read it by)."""
 
     def __init__(self, scope: Construct, construct_id: str, *, data: DataStack, **kwargs: Any) -> None:
         super().__init__(scope, construct_id, **kwargs)
@@ -71,8 +81,28 @@ class ProcessingStack(Stack):
                     ],
                 )
             )
+        self.email_sender = CfnParameter(
+            self,
+            "EmailSender",
+            type="String",
+            default=DEFAULT_EMAIL_SENDER,
+            allowed_pattern=EMAIL_SENDER_PATTERN,
+            constraint_description="one email address, such as alerts@example.com",
+            description=EMAIL_SENDER_DESCRIPTION,
+        )
+        # The API's channel test sends email too. It reads the address from SSM when it deploys: an
+        # export would block every later change of the parameter (CloudFormation refuses to change
+        # an export another stack imports).
+        self.email_sender_setting = f"/{self.stack_name}/email-sender"
+        ssm.StringParameter(
+            self,
+            "EmailSenderSetting",
+            parameter_name=self.email_sender_setting,
+            string_value=self.email_sender.value_as_string,
+            description="Dagy Ops: the EmailSender parameter of this stack, for the API stack",
+        )
         self.evaluator = self._evaluator()
-        # The dispatcher goes here the same way: add_function, its grants, consume(NOTIFICATIONS_QUEUE).
+        self.dispatcher = self._dispatcher()
 
     def _evaluator(self) -> DagyFunction:
         """Events queue -> evaluator -> notifications queue, and the schedule that asks for SLA sweeps."""
@@ -111,6 +141,31 @@ class ProcessingStack(Stack):
         )
         return evaluator
 
+    def _dispatcher(self) -> DagyFunction:
+        """Notifications queue -> Slack, email, webhooks, PagerDuty; a delivery record per attempt."""
+        data = self.data
+        dispatcher = self.add_function(
+            "dispatcher",
+            environment={
+                **data.function_environment(),
+                **self.function_environment(),
+                EMAIL_SENDER_ENV: self.email_sender.value_as_string,
+            },
+            # Up to 10 sends a batch, each with short connect and read timeouts.
+            timeout_seconds=30,
+        )
+        # Reads the channel; a Slack 404/410 or webhook 410 writes it back disabled (a conditional put).
+        channels = ["dynamodb:GetItem", "dynamodb:PutItem"]
+        dispatcher.grant_table(data.tables[NOTIFICATIONS.logical_id], NOTIFICATIONS, channels, data.key)
+        dispatcher.grant_table(data.tables[DELIVERIES.logical_id], DELIVERIES, ["dynamodb:PutItem"], data.key)
+        # "delivered" and PagerDuty "incident" markers: checked, written in batches, cleared on resolve.
+        markers = ["dynamodb:GetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"]
+        dispatcher.grant_table(data.tables[IDEMPOTENCY.logical_id], IDEMPOTENCY, markers, data.key)
+        dispatcher.grant_send_email(self.email_sender.value_as_string)
+        # Backoff is the message's visibility timeout: consuming grants ChangeMessageVisibility.
+        self.consume(dispatcher, NOTIFICATIONS_QUEUE)
+        return dispatcher
+
     def add_function(
         self,
         name: str,
@@ -142,6 +197,10 @@ class ProcessingStack(Stack):
     ) -> None:
         """Feed `fn` from a queue; failed messages of a batch are retried alone, then dead-lettered."""
         queue = self.queues[spec.logical_id]
+        if spec.fifo and (max_batching_window is not None or batch_size > 10):
+            raise ValueError(
+                f"{spec.logical_id} is FIFO: Lambda reads it with no batching window, at most 10 at a time"
+            )
         if fn.function.timeout and fn.function.timeout.to_seconds() > spec.visibility_timeout_seconds:
             raise ValueError(f"{fn.name} may run longer than {spec.logical_id}'s visibility timeout")
         fn.function.add_event_source(

@@ -15,6 +15,7 @@ from constructs import Construct
 import dagy_ops
 from dagy_ops.schema import TableSpec
 from stacks import nag
+from stacks.constructs.email import send_email_statement
 from stacks.constructs.layers import ARCHITECTURE, ROOT, RUNTIME, Layers
 
 LAMBDAS_DIR = ROOT / "lambdas"
@@ -101,6 +102,10 @@ class DagyFunction(Construct):
         queue.grant_send_messages(self.role)
         if queue.encryption_master_key:
             self._acknowledge_key_actions()
+
+    def grant_send_email(self, sender: str) -> None:
+        """SES SendEmail from the address `sender` only (see `stacks.constructs.email`)."""
+        self.role.add_to_policy(send_email_statement(self, sender))
 
     def grant_key_encrypt_decrypt(self, key: kms.IKey) -> None:
         key.grant_encrypt_decrypt(self.role)

@@ -7,7 +7,7 @@ import pytest
 from aws_cdk.assertions import Match, Template
 
 import stacks.api
-from dagy_ops.schema import EVENTS_QUEUE
+from dagy_ops.schema import EVENTS_QUEUE, NOTIFICATIONS_QUEUE
 from stacks.api import ApiStack
 from stacks.app_builder import app_context
 from stacks.data import DataStack
@@ -60,6 +60,17 @@ def test_a_consumer_that_outlives_the_visibility_timeout_is_refused():
 
     with pytest.raises(ValueError, match="visibility timeout"):
         processing.consume(slow, EVENTS_QUEUE)
+
+
+@pytest.mark.parametrize(
+    "options", [{"max_batching_window": cdk.Duration.seconds(1)}, {"batch_size": 11}], ids=["window", "batch"]
+)
+def test_a_fifo_queue_is_read_without_batching_window_and_ten_at_most(options):
+    _, _, processing = data_and_processing()
+    consumer = processing.add_function("health")
+
+    with pytest.raises(ValueError, match="FIFO"):
+        processing.consume(consumer, NOTIFICATIONS_QUEUE, **options)
 
 
 def test_a_function_without_its_folder_is_a_clear_error():

@@ -153,7 +153,7 @@ def all_functions(templates) -> list[dict[str, Any]]:
 
 def test_every_function_is_arm64_newest_python_traced_with_both_layers(templates):
     lambdas = all_functions(templates)
-    assert len(lambdas) == len(functions()) + 3  # + authorizer, audit writer, evaluator
+    assert len(lambdas) == len(functions()) + 4  # + authorizer, audit writer, evaluator, dispatcher
     for fn in lambdas:
         props = fn["Properties"]
         assert props["Architectures"] == ["arm64"]
@@ -335,6 +335,7 @@ def audit_table_actions(template, role_prefix: str) -> list[str]:
 
 def test_audit_table_is_only_written_by_the_writer_and_only_queried_by_the_api(templates):
     assert audit_table_actions(templates["processing"], "AuditWriterRole") == ["dynamodb:PutItem"]
+    assert audit_table_actions(templates["processing"], "DispatcherRole") == []
     assert audit_table_actions(templates["api"], "AuditRole") == ["dynamodb:Query"]
     for role in ("HealthRole", "TokensRole", "ChannelsRole", "RulesRole", "AuthorizerRole", "DocsRole"):
         assert audit_table_actions(templates["api"], role) == []

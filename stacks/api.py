@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from aws_cdk import CfnOutput, Duration, Stack
+from aws_cdk import CfnOutput, CfnParameter, Duration, Stack
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda as lambda_
@@ -15,6 +15,7 @@ from constructs import Construct
 
 from dagy_ops.routes import AUTHORIZER_FUNCTION, ROUTES, Route
 from dagy_ops.schema import EVENTS_QUEUE, TABLES, QueueSpec
+from stacks.constructs.email import EMAIL_SENDER_ENV
 from stacks.constructs.function import LAMBDAS_DIR, DagyFunction
 from stacks.constructs.layers import Layers
 from stacks.data import DataStack
@@ -32,7 +33,9 @@ TABLE_ACCESS: dict[str, dict[str, list[str]]] = {
         "Notifications": [
             "dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem",
             "dynamodb:DeleteItem", "dynamodb:ConditionCheckItem",
-        ]
+        ],
+        # Lists delivery records; the channel test records the delivery it makes.
+        "Deliveries": ["dynamodb:Query", "dynamodb:PutItem"],
     },
     "rules": {
         "Notifications": [
@@ -47,6 +50,8 @@ TABLE_ACCESS: dict[str, dict[str, list[str]]] = {
 QUEUE_SENDS: dict[str, tuple[QueueSpec, ...]] = {"events": (EVENTS_QUEUE,)}
 # Functions that sign and check pagination tokens with the cursor secret.
 PAGINATED = {"tokens", "channels", "rules", "audit"}
+# Functions that send email from the sender address (the channel test), with it in their environment.
+SENDS_EMAIL = {"channels"}
 
 # API Gateway's own answers, in the project's error format: (status, code, message). Unknown paths
 # come back as MISSING_AUTHENTICATION_TOKEN, a 404 here as in the local gateway. The defaults keep
@@ -85,6 +90,15 @@ class ApiStack(Stack):
         self.processing = processing
         self.layers = Layers(self, "Layers")
         self.function_env = {**data.function_environment(), **processing.function_environment()}
+        # The processing stack's EmailSender, as it last wrote it to SSM; read again at every deploy.
+        self.email_sender = CfnParameter(
+            self,
+            "EmailSenderSetting",
+            type="AWS::SSM::Parameter::Value<String>",
+            default=processing.email_sender_setting,
+            description=f"The SSM parameter holding the sender address; set EmailSender on {processing.stack_name}",
+        )
+        self.add_stack_dependency(processing, "the email sender setting is written by the processing stack")
         self.functions: dict[str, lambda_.Function] = {}
         self.public_methods: list[apigw.Method] = []
         self._authorizer: apigw.RequestAuthorizer | None = None
@@ -150,7 +164,10 @@ class ApiStack(Stack):
                 name.title().replace("_", ""),
                 name=name,
                 layers=self.layers,
-                environment=self.function_env,
+                environment={
+                    **self.function_env,
+                    **({EMAIL_SENDER_ENV: self.email_sender.value_as_string} if name in SENDS_EMAIL else {}),
+                },
             )
             self._grant(fn)
             self.functions[name] = fn.function
@@ -181,6 +198,8 @@ class ApiStack(Stack):
             fn.grant_send(self.processing.queues[queue.logical_id])
         if fn.name in PAGINATED:
             data.cursor_secret.grant_read(fn.role)
+        if fn.name in SENDS_EMAIL:
+            fn.grant_send_email(self.email_sender.value_as_string)
         if fn.name == "health":  # HeadBucket and GetQueueAttributes need no access to the data
             fn.role.add_to_policy(
                 iam.PolicyStatement(actions=["s3:ListBucket"], resources=[data.artifact_bucket.bucket_arn])

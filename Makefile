@@ -51,8 +51,10 @@ synth: setup
 	$(VENV)/bin/cfn-lint cdk.out/*.template.json
 
 ## deploy: deploy every stack to the AWS account of your current credentials
+##         (EMAIL_SENDER=alerts@yourdomain sets the verified SES sender of email alerts)
 deploy: setup
-	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) deploy --all
+	PATH="$(CURDIR)/$(VENV)/bin:$$PATH" $(CDK) deploy --all \
+		$(if $(EMAIL_SENDER),--parameters DagyOps-Processing:EmailSender=$(EMAIL_SENDER))
 
 ## bench: print the benchmarks' ratios and counts
 bench: $(STAMP)

@@ -47,9 +47,22 @@ dispatcher = Dispatcher(
     max_attempts=NOTIFICATIONS_QUEUE.max_receive_count,
 )
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+# One send may take a connect and a read timeout; stop starting sends when fewer than two fit.
+SEND_BUDGET_MS = int(2 * 2 * settings.delivery_timeout_seconds * 1000) + 1000
 
 
-def deliver(record: SQSRecord) -> None:
+class OutOfTime(Exception):
+    """Not attempted: the invocation is about to time out. The message comes back at once."""
+
+
+def deliver(record: SQSRecord, lambda_context: LambdaContext) -> None:
+    if lambda_context.get_remaining_time_in_millis() < SEND_BUDGET_MS:
+        sqs.change_message_visibility(
+            QueueUrl=settings.notifications_queue_url,
+            ReceiptHandle=record.receipt_handle,
+            VisibilityTimeout=0,
+        )
+        raise OutOfTime(record.message_id)
     message = NotificationMessage.model_validate_json(record.body or "")
     attempt = int(record.attributes.approximate_receive_count or 1)
     logger.append_keys(notification_id=message.notification_id, channel_type=message.channel_type)

@@ -13,6 +13,7 @@ from typing import Any
 
 import boto3
 import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
 from dagy_ops.models.events import NotificationMessage
 from dagy_ops.services.dispatcher import GiveUp, RetryLater
@@ -283,3 +284,34 @@ def test_deliveries_filter_by_channel_rule_and_outcome(harness, receiver):
     ]
     assert [d["channel_id"] for d in harness.deliveries("outcome=failed")] == [bad["channel_id"]]
     assert len(harness.deliveries("rule_id=rule_1")) == 2
+
+
+def test_messages_are_not_started_when_the_invocation_is_about_to_time_out(harness, receiver, aws):
+    from local.functions import LambdaContext
+    from local.queues import lambda_record
+
+    class AlmostOutOfTime(LambdaContext):
+        def get_remaining_time_in_millis(self) -> int:
+            return 1000
+
+    sqs = boto3.client("sqs")
+    message = harness.message(harness.webhook())
+    sqs.send_message(
+        QueueUrl=aws["NOTIFICATIONS_QUEUE_URL"], MessageBody=message.model_dump_json(),
+        MessageGroupId=message.channel_id, MessageDeduplicationId=message.notification_id,
+    )  # fmt: skip
+    [received] = sqs.receive_message(QueueUrl=aws["NOTIFICATIONS_QUEUE_URL"], AttributeNames=["All"])[
+        "Messages"
+    ]
+    module = harness.functions.module("dispatcher")
+
+    # Every record of the batch failed, so Powertools fails the invocation and SQS keeps them all.
+    with pytest.raises(BatchProcessingError):
+        module.handler(
+            {"Records": [lambda_record(received, "arn:aws:sqs:us-east-1:1:q.fifo")]},
+            AlmostOutOfTime("dispatcher"),
+        )
+
+    assert receiver.requests == []
+    again = sqs.receive_message(QueueUrl=aws["NOTIFICATIONS_QUEUE_URL"]).get("Messages", [])
+    assert [m["MessageId"] for m in again] == [received["MessageId"]]  # back at once, not after a timeout

@@ -8,7 +8,7 @@ to the dead-letter queue.
 
 from datetime import UTC, datetime, timedelta
 
-from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor, process_partial_response
 from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -51,6 +51,12 @@ processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 SEND_BUDGET_MS = int(2 * 2 * settings.delivery_timeout_seconds * 1000) + 1000
 
 
+def count(name: str, channel_type: str, value: float = 1, unit: MetricUnit = MetricUnit.Count) -> None:
+    """One EMF metric per record with its own channel_type dimension (a batch mixes channel types)."""
+    with single_metric(name=name, unit=unit, value=value) as metric:
+        metric.add_dimension(name="channel_type", value=channel_type)
+
+
 class OutOfTime(Exception):
     """Not attempted: the invocation is about to time out. The message comes back at once."""
 
@@ -74,18 +80,15 @@ def deliver(record: SQSRecord, lambda_context: LambdaContext) -> None:
             ReceiptHandle=record.receipt_handle,
             VisibilityTimeout=retry.delay_seconds,
         )
-        metrics.add_metric(name="DeliveriesRetried", unit=MetricUnit.Count, value=1)
+        count("DeliveriesRetried", message.channel_type)
         raise
     except GiveUp:
-        metrics.add_metric(name="DeliveriesDeadLettered", unit=MetricUnit.Count, value=1)
+        count("DeliveriesDeadLettered", message.channel_type)
         raise
     if delivery is not None:
-        metrics.add_dimension(name="channel_type", value=message.channel_type)
-        metrics.add_metric(name=f"Deliveries{delivery.outcome.title()}", unit=MetricUnit.Count, value=1)
+        count(f"Deliveries{delivery.outcome.title()}", message.channel_type)
         if delivery.latency_ms is not None:
-            metrics.add_metric(
-                name="DeliveryLatency", unit=MetricUnit.Milliseconds, value=delivery.latency_ms
-            )
+            count("DeliveryLatency", message.channel_type, delivery.latency_ms, MetricUnit.Milliseconds)
 
 
 @logger.inject_lambda_context

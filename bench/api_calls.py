@@ -65,15 +65,10 @@ def main() -> None:
         from dagy_ops.clients import _session
 
         _session().events.register("before-parameter-build.*.*", counter)
-        import contextlib
-        import io
 
-        from dagy_ops.cli import main as cli
+        from local.admin import admin_token
 
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            cli(["token", "create", "--org", "org_b", "--email", "b@x.io", "--permissions", "all"])
-        token = out.getvalue().strip()
+        token = admin_token("org_b")
         api = ApiClient()
 
         def measure(label: str, method: str, path: str, body: Any = None, goal: int | None = None) -> Any:

@@ -61,15 +61,9 @@ def main() -> None:
             lambda model, **_: calls.update([f"{model.service_model.service_name}.{model.name}"]),
         )
 
-        import contextlib
-        import io
+        from local.admin import admin_token
 
-        from dagy_ops.cli import main as cli
-
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            cli(["token", "create", "--org", "org_bench", "--email", "b@x.io", "--permissions", "all"])
-        token = out.getvalue().strip()
+        token = admin_token("org_bench")
         api = ApiClient()
         channel = api.post("/notifications/channels", slack_channel(), token=token).json()["channel_id"]
         api.post(

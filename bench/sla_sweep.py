@@ -49,15 +49,10 @@ def main() -> None:
         get_settings.cache_clear()
         client = boto3.client("dynamodb")
         runs = RunRepository(client, env["FLOWS_TABLE"])
-        import contextlib
-        import io
 
-        from dagy_ops.cli import main as cli
+        from local.admin import admin_token
 
-        out = io.StringIO()
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(io.StringIO()):
-            cli(["token", "create", "--org", "org_bench", "--email", "b@x.io", "--permissions", "all"])
-        token = out.getvalue().strip()
+        token = admin_token("org_bench")
         api = ApiClient()
         channel = api.post("/notifications/channels", slack_channel(), token=token).json()["channel_id"]
         api.post(

@@ -5,8 +5,6 @@ Stays in the foreground until Ctrl-C (or SIGTERM) and then stops every server it
 
 from __future__ import annotations
 
-import contextlib
-import io
 import logging
 import os
 import signal
@@ -20,6 +18,7 @@ from moto.server import ThreadedMotoServer
 
 from dagy_ops.audit import STREAM_FILTERS
 from dagy_ops.schema import AUDIT_FAILURES_QUEUE, AUDITED_TABLES, EVENTS_QUEUE, NOTIFICATIONS_QUEUE
+from local.admin import admin_token
 from local.functions import FunctionRegistry
 from local.gateway import Gateway, make_server
 from local.queues import QueuePoller, SweepSchedule
@@ -46,18 +45,6 @@ def local_environment(aws_port: int) -> dict[str, str]:
         # Rules are cached per org between evaluations (30 s deployed); locally a new rule applies at once.
         "DAGY_RULES_CACHE_SECONDS": os.environ.get("DAGY_RULES_CACHE_SECONDS", "0"),
     }
-
-
-def admin_token(secret: str | None) -> str:
-    """An all-permissions token for org_local, minted the way an operator mints one in AWS."""
-    from dagy_ops.cli import main as cli
-
-    args = ["token", "create", "--org", "org_local", "--email", "admin@local", "--permissions", "all"]
-    args += ["--name", "make dev admin"] + (["--secret", secret] if secret else [])
-    output = io.StringIO()
-    with contextlib.redirect_stdout(output), contextlib.redirect_stderr(io.StringIO()):
-        cli(args)
-    return output.getvalue().strip()
 
 
 def audit_stream_poller(functions: FunctionRegistry) -> StreamPoller:
@@ -105,7 +92,7 @@ def main() -> int:
 
     os.environ.update(create_resources())
     boto3.client("sesv2").create_email_identity(EmailIdentity=os.environ["DAGY_EMAIL_SENDER"])
-    token = admin_token(os.environ.get("DAGY_ADMIN_TOKEN"))
+    token = admin_token(secret=os.environ.get("DAGY_ADMIN_TOKEN"))
     functions = FunctionRegistry()
     server = make_server(HOST, api_port, Gateway(functions))
     threading.Thread(target=server.serve_forever, name="gateway", daemon=True).start()

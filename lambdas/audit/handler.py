@@ -7,18 +7,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dagy_ops.api import create_resolver, current_principal
+from dagy_ops.api import Limit, NextToken, create_resolver, current_principal, make_paginator
 from dagy_ops.clients import aws_client
 from dagy_ops.models.audit import Action, AuditLogList, ResourceType
 from dagy_ops.models.common import format_time
 from dagy_ops.observability import logger, metrics, tracer
-from dagy_ops.pagination import Paginator
 from dagy_ops.settings import get_settings
 from dagy_ops.store.audit import AuditQuery, AuditRepository
 
 settings = get_settings()
 audit = AuditRepository(aws_client("dynamodb"), settings.audit_table or "")
-paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
+paginator = make_paginator()
 app = create_resolver()
 
 
@@ -30,8 +29,8 @@ def list_audit_logs(
     actor_email: Annotated[str | None, Query(max_length=254)] = None,
     since: Annotated[datetime | None, Query(description="ISO-8601; entries at or after")] = None,
     until: Annotated[datetime | None, Query(description="ISO-8601; entries at or before")] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    limit: Limit = 50,
+    next_token: NextToken = None,
 ) -> AuditLogList:
     principal = current_principal(app)
     query = AuditQuery(

@@ -8,7 +8,17 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dagy_ops.api import create_resolver, created, current_principal, if_match_version, no_content, versioned
+from dagy_ops.api import (
+    Limit,
+    NextToken,
+    create_resolver,
+    created,
+    current_principal,
+    if_match_version,
+    make_paginator,
+    no_content,
+    versioned,
+)
 from dagy_ops.clients import aws_client
 from dagy_ops.models.channels import (
     Channel,
@@ -22,7 +32,6 @@ from dagy_ops.models.deliveries import Delivery, DeliveryList, Outcome
 from dagy_ops.notify.http import TargetClient
 from dagy_ops.notify.senders import build_senders
 from dagy_ops.observability import logger, metrics, tracer
-from dagy_ops.pagination import Paginator
 from dagy_ops.schema import NOTIFICATIONS_QUEUE
 from dagy_ops.services.channels import ChannelService, public_view
 from dagy_ops.services.dispatcher import Dispatcher
@@ -58,9 +67,8 @@ tester = Dispatcher(
     ),
     max_attempts=NOTIFICATIONS_QUEUE.max_receive_count,
 )
-paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
+paginator = make_paginator()
 app = create_resolver()
-Limit = Annotated[int, Query(ge=1, le=200)]
 
 
 @app.post("/notifications/channels", summary="Create a channel", tags=["channels"])
@@ -72,7 +80,7 @@ def create_channel(request: Annotated[ChannelCreate, Body()]) -> Response[Channe
 def list_channels(
     channel_type: Annotated[ChannelType | None, Query()] = None,
     limit: Limit = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    next_token: NextToken = None,
 ) -> ChannelList:
     principal = current_principal(app)
     scope = f"channels:{channel_type or '*'}"
@@ -117,7 +125,7 @@ def list_deliveries(
     rule_id: Annotated[str | None, Query(max_length=100)] = None,
     outcome: Annotated[Outcome | None, Query()] = None,
     limit: Limit = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    next_token: NextToken = None,
 ) -> DeliveryList:
     principal = current_principal(app)
     filters = {

@@ -8,11 +8,20 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Query
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dagy_ops.api import create_resolver, created, current_principal, if_match_version, no_content, versioned
+from dagy_ops.api import (
+    Limit,
+    NextToken,
+    create_resolver,
+    created,
+    current_principal,
+    if_match_version,
+    make_paginator,
+    no_content,
+    versioned,
+)
 from dagy_ops.clients import aws_client
 from dagy_ops.models.rules import FlowPattern, Rule, RuleCreate, RuleList, RuleUpdate, Trigger
 from dagy_ops.observability import logger, metrics, tracer
-from dagy_ops.pagination import Paginator
 from dagy_ops.services.rules import RuleService, public_view
 from dagy_ops.settings import get_settings
 from dagy_ops.store.notifications import ChannelRepository, RuleRepository
@@ -23,7 +32,7 @@ table = settings.notifications_table or ""
 service = RuleService(
     RuleRepository(dynamodb, table), ChannelRepository(dynamodb, table), settings.soft_delete_retention_days
 )
-paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
+paginator = make_paginator()
 app = create_resolver()
 
 
@@ -36,8 +45,8 @@ def create_rule(request: Annotated[RuleCreate, Body()]) -> Response[Rule]:
 def list_rules(
     flow_name: Annotated[FlowPattern | None, Query()] = None,
     trigger: Annotated[Trigger | None, Query()] = None,
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    limit: Limit = 50,
+    next_token: NextToken = None,
 ) -> RuleList:
     principal = current_principal(app)
     scope = f"rules:{flow_name or '*'}:{trigger or '*'}"

@@ -4,15 +4,22 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.event_handler.openapi.params import Body, Query
+from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from dagy_ops.api import create_resolver, created, current_principal, no_content
+from dagy_ops.api import (
+    Limit,
+    NextToken,
+    create_resolver,
+    created,
+    current_principal,
+    make_paginator,
+    no_content,
+)
 from dagy_ops.clients import aws_client
 from dagy_ops.models.tokens import TokenCreate, TokenCreated, TokenList
 from dagy_ops.observability import logger, metrics, tracer
-from dagy_ops.pagination import Paginator
 from dagy_ops.services.tokens import TokenService, public_view
 from dagy_ops.settings import get_settings
 from dagy_ops.store.tokens import TokenRepository
@@ -20,7 +27,7 @@ from dagy_ops.store.tokens import TokenRepository
 settings = get_settings()
 tokens = TokenRepository(aws_client("dynamodb"), settings.tokens_table or "")
 service = TokenService(tokens, settings.soft_delete_retention_days)
-paginator = Paginator(settings.cursor_secret_arn, lambda: aws_client("secretsmanager"))
+paginator = make_paginator()
 app = create_resolver()
 
 
@@ -31,8 +38,8 @@ def create_token(request: Annotated[TokenCreate, Body()]) -> Response[TokenCreat
 
 @app.get("/tokens", summary="List the org's tokens", tags=["tokens"])
 def list_tokens(
-    limit: Annotated[int, Query(ge=1, le=200)] = 50,
-    next_token: Annotated[str | None, Query()] = None,
+    limit: Limit = 50,
+    next_token: NextToken = None,
 ) -> TokenList:
     principal = current_principal(app)
     records, last_key = tokens.page(

@@ -3,20 +3,32 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Annotated, Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel
 
 from dagy_ops.auth import Principal, principal_from_request
+from dagy_ops.clients import aws_client
 from dagy_ops.errors import BadRequest, DagyError, NotFound, PayloadTooLarge, ValidationFailed
 from dagy_ops.models.common import ErrorResponse
 from dagy_ops.observability import logger
+from dagy_ops.pagination import Paginator
 from dagy_ops.routes import route_for
 from dagy_ops.settings import get_settings
+
+# The paging parameters of every list endpoint.
+Limit = Annotated[int, Query(ge=1, le=200, description="Items per page (default 50)")]
+NextToken = Annotated[str | None, Query(description="The next_token of the previous page")]
+
+
+def make_paginator() -> Paginator:
+    """Signed cursors keyed by the deployment's secret (the Secrets Manager client made on first use)."""
+    return Paginator(get_settings().cursor_secret_arn, lambda: aws_client("secretsmanager"))
 
 
 def error_response(error: DagyError) -> Response[str]:

@@ -54,26 +54,30 @@ class MonitoringStack(Stack):
         )
         notify = actions.SnsAction(self.topic)
         for name, queue in dead_letter_queues.items():
-            alarm = queue.metric_approximate_number_of_messages_visible(
-                period=Duration.minutes(1)
-            ).create_alarm(
-                self,
+            self._alarm(
+                queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1)),
                 f"{name}DeadLetters",
-                alarm_description=f"Messages in the {name} dead-letter queue: events that were not processed",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                f"Messages in the {name} dead-letter queue: events that were not processed",
+                notify,
             )
-            alarm.add_alarm_action(notify)
         for name, fn in functions.items():
-            alarm = fn.metric_errors(period=Duration.minutes(5)).create_alarm(
-                self,
+            self._alarm(
+                fn.metric_errors(period=Duration.minutes(5)),
                 f"{name.title().replace('_', '')}Errors",
-                alarm_description=f"The {name} function failed",
-                threshold=1,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+                f"The {name} function failed",
+                notify,
             )
-            alarm.add_alarm_action(notify)
+
+    def _alarm(
+        self, metric: cloudwatch.Metric, construct_id: str, description: str, notify: actions.SnsAction
+    ) -> None:
+        """Alarm at the first occurrence; no data (nothing happening) is fine."""
+        metric.create_alarm(
+            self,
+            construct_id,
+            alarm_description=description,
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        ).add_alarm_action(notify)

@@ -45,11 +45,18 @@ TABLE_ACCESS: dict[str, dict[str, list[str]]] = {
     "audit": {"Audit": ["dynamodb:Query"]},
     "docs": {},
     "events": {},
+    # Flows and their counters (a BatchGetItem per page); rule counts through the by_flow index.
+    "flows": {
+        "Flows": ["dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:PutItem"],
+        "Notifications": ["dynamodb:Query"],
+    },
+    "runs": {"Flows": ["dynamodb:Query"]},
+    "metrics": {"Flows": ["dynamodb:Query"]},
 }  # fmt: skip
 # Queues a function sends to (SendMessage and SendMessageBatch).
 QUEUE_SENDS: dict[str, tuple[QueueSpec, ...]] = {"events": (EVENTS_QUEUE,)}
 # Functions that sign and check pagination tokens with the cursor secret.
-PAGINATED = {"tokens", "channels", "rules", "audit"}
+PAGINATED = {"tokens", "channels", "rules", "audit", "flows", "runs"}
 # Functions that send email from the sender address (the channel test), with it in their environment.
 SENDS_EMAIL = {"channels"}
 

@@ -115,7 +115,11 @@ class ProcessingStack(Stack):
         tables = {
             spec.logical_id: data.tables[spec.logical_id] for spec in (FLOWS, NOTIFICATIONS, IDEMPOTENCY)
         }
-        runs = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query"]
+        # A run, its flow and the flow's counters are read in one batch and written in one
+        # transaction (Put run, Update counters, Put a flow first seen); org counters are UpdateItems.
+        runs = [
+            "dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+        ]  # fmt: skip
         evaluator.grant_table(tables[FLOWS.logical_id], FLOWS, runs, data.key)
         rules = ["dynamodb:Query", "dynamodb:BatchGetItem"]
         evaluator.grant_table(tables[NOTIFICATIONS.logical_id], NOTIFICATIONS, rules, data.key)
@@ -158,6 +162,8 @@ class ProcessingStack(Stack):
         channels = ["dynamodb:GetItem", "dynamodb:PutItem"]
         dispatcher.grant_table(data.tables[NOTIFICATIONS.logical_id], NOTIFICATIONS, channels, data.key)
         dispatcher.grant_table(data.tables[DELIVERIES.logical_id], DELIVERIES, ["dynamodb:PutItem"], data.key)
+        # dagy_notifications_total: an atomic ADD on the org's counters item.
+        dispatcher.grant_table(data.tables[FLOWS.logical_id], FLOWS, ["dynamodb:UpdateItem"], data.key)
         # "delivered" and PagerDuty "incident" markers: checked, written in batches, cleared on resolve.
         markers = ["dynamodb:GetItem", "dynamodb:BatchWriteItem", "dynamodb:DeleteItem"]
         dispatcher.grant_table(data.tables[IDEMPOTENCY.logical_id], IDEMPOTENCY, markers, data.key)

@@ -93,6 +93,9 @@ class ApiClient:
     def post(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
         return self.request("POST", path, body, **kwargs)
 
+    def put(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
+        return self.request("PUT", path, body, **kwargs)
+
     def patch(self, path: str, body: Any = None, **kwargs: Any) -> ApiResponse:
         return self.request("PATCH", path, body, **kwargs)
 

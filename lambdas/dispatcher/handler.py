@@ -23,6 +23,7 @@ from dagy_ops.schema import NOTIFICATIONS_QUEUE
 from dagy_ops.services.dispatcher import Dispatcher, GiveUp, RetryLater
 from dagy_ops.settings import get_settings
 from dagy_ops.store.deliveries import DeliveryRepository
+from dagy_ops.store.flows import FlowRepository
 from dagy_ops.store.markers import Markers
 from dagy_ops.store.notifications import ChannelRepository
 
@@ -45,6 +46,7 @@ dispatcher = Dispatcher(
         settings.run_url_base,
     ),
     max_attempts=NOTIFICATIONS_QUEUE.max_receive_count,
+    counters=FlowRepository(dynamodb, settings.flows_table or ""),
 )
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 # One send may take a connect and a read timeout; stop starting sends when fewer than two fit.

@@ -5,6 +5,7 @@ dead-letter queue with its reason at once instead of being retried; a failing AW
 its own message, which SQS delivers again.
 """
 
+import json
 from datetime import UTC, datetime
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -34,6 +35,7 @@ evaluator = Evaluator(
     ),
     Markers(dynamodb, settings.idempotency_table or "", "notified"),
     NotificationQueue(sqs, settings.notifications_queue_url or ""),
+    stale_after=settings.stale_after,
 )
 processor = BatchProcessor(event_type=EventType.SQS)
 
@@ -45,7 +47,19 @@ def dead_letter(record: SQSRecord, reason: str) -> None:
         MessageAttributes={"reason": {"DataType": "String", "StringValue": reason[:1000] or "invalid"}},
     )
     metrics.add_metric(name="EventsDeadLettered", unit=MetricUnit.Count, value=1)
+    org_id = org_of(record.body or "")
+    if org_id:  # the org's dagy_events_dead_lettered_total; a body without an org has no one to tell
+        evaluator.flows.count_dead_letter(org_id)
     logger.warning("Invalid event moved to the dead-letter queue", extra={"reason": reason[:1000]})
+
+
+def org_of(body: str) -> str | None:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    org_id = data.get("org_id") if isinstance(data, dict) else None
+    return org_id if isinstance(org_id, str) and 0 < len(org_id) <= 64 else None
 
 
 def evaluate(record: SQSRecord) -> None:

@@ -248,7 +248,9 @@ def test_sla_breach_fires_once_when_due_then_moves_to_the_next_rule(harness):
     messages = harness.notifications()
     assert [m["rule_id"] for m in messages] == [first, second]
     assert messages[0]["event"]["sla_seconds"] == 600 and messages[0]["event"]["elapsed_seconds"] == 660
-    assert harness.run()["sla_due_at"] is None and harness.run()["sla_fired"] == sorted([first, second])
+    assert harness.run()["sla_fired"] == sorted([first, second])
+    # No SLA pending: the sweep looks again only when the run would turn stale (a day after start).
+    assert harness.run()["sla_due_at"] == "2026-01-16T10:30:00Z"
 
 
 def test_a_run_that_ends_past_an_sla_that_never_fired_fires_at_its_end(harness):
@@ -322,16 +324,17 @@ def test_a_failing_run_write_fails_only_that_message_and_the_retry_does_not_noti
 ):
     harness.rule("on_failure")
     runs = harness.functions.module("evaluator").evaluator.runs
-    real_put = runs.client.put_item
+    # A new run is written with its flow and counters in one transaction.
+    real_write = runs.client.transact_write_items
     calls = {"n": 0}
 
     def flaky(**request: Any) -> Any:
         calls["n"] += 1
         if calls["n"] == 1:
             raise ConnectionError("injected DynamoDB outage")
-        return real_put(**request)
+        return real_write(**request)
 
-    monkeypatch.setattr(runs.client, "put_item", flaky)
+    monkeypatch.setattr(runs.client, "transact_write_items", flaky)
     harness.sqs.set_queue_attributes(
         QueueUrl=harness.aws["EVENTS_QUEUE_URL"], Attributes={"VisibilityTimeout": "0"}
     )

@@ -34,7 +34,7 @@ INTERNAL_ATTRIBUTES = frozenset(
     {
         "pk", "sk", "kind_key", "facet_key", "flow_key", "ttl", "org_id",
         "created_at", "created_by", "updated_at", "updated_by", "updated_ip",
-        "deleted_at", "deleted_by", "deleted_ip", "revoked_at", "last_used_at", "item_version",
+        "deleted_at", "deleted_by", "deleted_ip", "revoked_at", "last_used_at", "item_version", "search_text",
     }
 )  # fmt: skip
 # `version` is the optimistic-lock counter on channels, rules and tokens, but a flow's own field.
@@ -69,12 +69,17 @@ def snapshot(kind: str, image: dict[str, Any] | None) -> dict[str, Any] | None:
         state[key] = MASK
     if kind == "channel" and isinstance(state.get("config"), dict):
         state["config"] = mask_channel_config(str(state.get("channel_type")), state["config"])
+    if kind == "flow":  # what was deployed, as the seed shows it: {"version": "3", "deployment": "prod"}
+        state.pop("flow_name", None)  # the entry's resource_id
+        state = {key: value for key, value in state.items() if value not in (None, [], "", False)}
     return state
 
 
 def _action(kind: str, old: dict[str, Any] | None, new: dict[str, Any]) -> str | None:
     if new.get("deleted_at") and not (old or {}).get("deleted_at"):
         return "delete"
+    if kind == "flow" and old is not None and bool(old.get("suspended")) != bool(new.get("suspended")):
+        return "suspend" if new.get("suspended") else "resume"
     if kind == "flow":
         deployed = any((old or {}).get(key) != new.get(key) for key in ("version", "deployment"))
         if deployed and new.get("version") is not None:

@@ -75,6 +75,13 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", _RULE, "rules", "notifications.write"),
     Route("GET", "/audit-logs", "audit", "admin.audit"),
     Route("POST", "/events", "events", "events.write"),
+    Route("GET", "/flows", "flows", "flows.read"),
+    Route("GET", "/flows/{flow_name}", "flows", "flows.read"),
+    Route("PUT", "/flows/{flow_name}", "flows", "flows.write"),
+    Route("POST", "/flows/{flow_name}/suspend", "flows", "flows.write"),
+    Route("GET", "/runs", "runs", "flows.read"),
+    Route("GET", "/runs/{run_id}", "runs", "flows.read"),
+    Route("GET", "/metrics", "metrics", "flows.read"),
 )
 
 # The REQUEST authorizer's function folder; every route with a permission goes through it.

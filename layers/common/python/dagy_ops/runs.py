@@ -7,8 +7,11 @@ newest `occurred_at` (ties broken by a fixed status order), retries are a set.
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
+from dagy_ops.models.common import format_time
 from dagy_ops.models.events import RunEvent
-from dagy_ops.models.runs import RunRecord, TaskRetry
+from dagy_ops.models.runs import Run, RunDetail, RunRecord, RunStatusView, TaskRetry
 
 TERMINAL_STATUS = {
     "flow_run.succeeded": "succeeded",
@@ -53,3 +56,40 @@ def apply_event(run: RunRecord, event: RunEvent) -> RunRecord:
 
 def _retry_order(retry: TaskRetry) -> tuple[object, str]:
     return retry.occurred_at, retry.error or ""
+
+
+def started_key(run: RunRecord) -> str:
+    """Orders runs by start (newest last with a forward sort); runs not started yet sort after all."""
+    return f"{format_time(run.started_at) if run.started_at else '~'}#{run.run_id}"
+
+
+def stale_at(run: RunRecord, stale_after: timedelta) -> datetime | None:
+    """When a running run turns stale; None when it has ended, has not started, or already is."""
+    if run.terminal or run.stale or run.started_at is None:
+        return None
+    return run.started_at + stale_after
+
+
+def reported_status(run: RunRecord, now: datetime, stale_after: timedelta) -> RunStatusView:
+    if run.status == "running" and (run.stale or (run.started_at and run.started_at + stale_after <= now)):
+        return "stale"
+    return run.status
+
+
+def counts_as_running(run: RunRecord | None) -> bool:
+    """Whether the run is in the running gauge: running, and not yet written off as stale."""
+    return run is not None and run.status == "running" and not run.stale
+
+
+def run_view(run: RunRecord, now: datetime, stale_after: timedelta) -> Run:
+    return Run(
+        **run.model_dump(include=set(Run.model_fields) - {"status", "duration_seconds"}),
+        status=reported_status(run, now, stale_after),
+        duration_seconds=run.duration_seconds,
+    )
+
+
+def run_detail(run: RunRecord, now: datetime, stale_after: timedelta) -> RunDetail:
+    return RunDetail(
+        **run_view(run, now, stale_after).model_dump(), retries=run.retries, sla_breaches=run.sla_fired
+    )

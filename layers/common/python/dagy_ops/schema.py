@@ -92,14 +92,17 @@ FLOWS = TableSpec(
     logical_id="Flows",
     env_var="FLOWS_TABLE",
     partition_key=PK,  # ORG#<org> | ORG#<org>#FLOW#<name>
-    sort_key=SK,  # FLOW#<name> | RUN#<run_id>
+    sort_key=SK,  # FLOW#<name> | STATS#FLOW#<name> | STATS#ORG | RUN#<run_id>
     indexes=(
-        # Sparse: only running runs with a pending SLA deadline carry these attributes.
+        # Sparse: only running runs the sweep must look at (an SLA or the stale limit ahead).
         Index("sla_due", Key("sla_shard"), Key("sla_due_at")),
-        # Runs of an org newest first; the status index serves `GET /runs?status=`.
+        # Runs of an org newest first, one index per `GET /runs` filter combination.
         Index("runs_by_org", Key("run_org"), Key("started_key")),
         Index("runs_by_status", Key("run_org_status"), Key("started_key")),
         Index("runs_by_flow", Key("run_flow"), Key("started_key")),
+        Index("runs_by_flow_status", Key("run_flow_status"), Key("started_key")),
+        # `GET /runs/{run_id}`: the run key needs the flow, which the caller may not give.
+        Index("runs_by_id", Key("run_ref")),
     ),
     stream=True,
     ttl_attribute="ttl",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from functools import lru_cache
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -26,6 +27,8 @@ class Settings(BaseModel):
     notifications_queue_url: str | None = Field(None, alias="NOTIFICATIONS_QUEUE_URL")
     events_dlq_url: str | None = Field(None, alias="EVENTS_DLQ_URL")
     rules_cache_seconds: float = Field(30, ge=0, alias="DAGY_RULES_CACHE_SECONDS")
+    stale_run_seconds: int = Field(24 * 3600, gt=0, alias="DAGY_STALE_RUN_SECONDS")
+    """A run still `running` this long after its start, with no end reported, is reported `stale`."""
     cursor_secret_arn: str | None = Field(None, alias="CURSOR_SECRET_ARN")
 
     service_version: str = Field(__version__, alias="DAGY_VERSION")
@@ -41,6 +44,10 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(64 * 1024, alias="DAGY_MAX_BODY_BYTES")
     audit_retention_days: int = Field(365, gt=0, alias="DAGY_AUDIT_RETENTION_DAYS")
     soft_delete_retention_days: int = Field(30, gt=0, alias="DAGY_SOFT_DELETE_RETENTION_DAYS")
+
+    @property
+    def stale_after(self) -> timedelta:
+        return timedelta(seconds=self.stale_run_seconds)
 
 
 @lru_cache(maxsize=1)

@@ -7,7 +7,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 
 ResourceType = Literal["channel", "rule", "flow", "token"]
-Action = Literal["create", "update", "delete", "deploy"]
+Action = Literal["create", "update", "delete", "deploy", "suspend", "resume"]
 
 
 class AuditEntry(BaseModel):

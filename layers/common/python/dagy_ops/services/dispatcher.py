@@ -17,6 +17,7 @@ from dagy_ops.models.events import NotificationMessage
 from dagy_ops.notify.render import pagerduty_dedup_key
 from dagy_ops.notify.senders import Attempt, Sender, delivery_id
 from dagy_ops.store.deliveries import DeliveryRepository
+from dagy_ops.store.flows import FlowRepository
 from dagy_ops.store.markers import Markers
 from dagy_ops.store.notifications import ChannelRepository
 
@@ -58,7 +59,9 @@ class Dispatcher:
         senders: Mapping[str, Sender],
         max_attempts: int,
         rng: random.Random | None = None,
+        counters: FlowRepository | None = None,
     ) -> None:
+        """`counters` keeps the org's dagy_notifications_total; the channel test sends none."""
         self.channels = channels
         self.deliveries = deliveries
         self.delivered = delivered
@@ -66,6 +69,7 @@ class Dispatcher:
         self.senders = senders
         self.max_attempts = max_attempts
         self.rng = rng or random.Random()  # noqa: S311 - jitter, not security
+        self.counters = counters
 
     def dispatch(self, message: NotificationMessage, attempt: int, now: datetime) -> Delivery | None:
         """Deliver once; raises RetryLater or GiveUp when SQS should bring the message back."""
@@ -82,6 +86,8 @@ class Dispatcher:
         if outcome == "retrying" and attempt >= self.max_attempts:
             outcome = "dead_lettered"
         delivery = self.deliveries_record(message, attempt, outcome, result, now)
+        if self.counters is not None:
+            self.counters.count_notification(message.org_id, message.channel_type, outcome)
         if outcome == "sent":
             self.delivered.mark([marker], now)
             if message.channel_type == "pagerduty":

@@ -13,23 +13,27 @@ import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from dagy_ops.models.channels import ChannelRecord
 from dagy_ops.models.common import format_time
 from dagy_ops.models.events import NotificationMessage, RunEvent
+from dagy_ops.models.flows import FlowRecord
 from dagy_ops.models.rules import RuleRecord
 from dagy_ops.models.runs import RunRecord
 from dagy_ops.rules import TRIGGER_OF_EVENT, match_rules
-from dagy_ops.runs import apply_event, new_run
+from dagy_ops.runs import apply_event, new_run, stale_at
 from dagy_ops.sla import SHARDS, breached_rules, next_sla_due
+from dagy_ops.stats import stats_change
 from dagy_ops.store.markers import Markers
 from dagy_ops.store.notifications import ChannelRepository, RuleRepository
-from dagy_ops.store.runs import RunRepository, StaleRun
+from dagy_ops.store.runs import RunContext, RunRepository, StaleRun
 
 ERROR_SUMMARY_CHARS = 500
 SAVE_ATTEMPTS = 5
+# Who registered a flow first seen through a run event, in its record and the audit trail.
+SYSTEM_ACTOR = "dagy-ops"
 
 
 def notification_id(*parts: str) -> str:
@@ -123,32 +127,67 @@ def run_payload(run: RunRecord, event: RunEvent | None = None) -> dict[str, Any]
 
 class Evaluator:
     def __init__(
-        self, runs: RunRepository, config: OrgConfig, markers: Markers, queue: NotificationQueue
+        self,
+        runs: RunRepository,
+        config: OrgConfig,
+        markers: Markers,
+        queue: NotificationQueue,
+        stale_after: timedelta,
     ) -> None:
         self.runs = runs
+        self.flows = runs.flows
         self.config = config
         self.markers = markers
         self.queue = queue
+        self.stale_after = stale_after
 
     def on_run_event(self, event: RunEvent, now: datetime) -> int:
-        """Record the event on its run and notify the rules it triggers; answers messages sent."""
+        """Record the event on its run and notify the rules it triggers; answers messages sent.
+
+        A suspended flow's runs are recorded and counted as usual; only its alerts are muted.
+        """
         for _ in range(SAVE_ATTEMPTS):
-            stored = self.runs.get(event.org_id, event.flow_name, event.run_id)
+            context = self.runs.load(event.org_id, event.flow_name, event.run_id)
+            stored = context.run
             run = apply_event(stored or new_run(event), event)
             rules = self.config.rules(event.org_id)
             decisions = self._event_decisions(run, event, rules)
-            sent = self._notify(event.org_id, decisions, now)
+            muted = context.flow is not None and context.flow.suspended
+            sent = 0 if muted else self._notify(event.org_id, decisions, now)
             late = [d.rule.rule_id for d in decisions if d.trigger == "on_sla_breach"]
             run = run.model_copy(update={"sla_fired": sorted({*run.sla_fired, *late})})
-            run = run.model_copy(update={"sla_due_at": next_sla_due(run, rules)})
+            run = run.model_copy(update={"sla_due_at": self._next_check(run, rules)})
             if stored is not None and run == stored:
                 return sent
             try:
-                self.runs.save(run)
+                self.runs.save(run, self._bookkeeping(context, run, now))
                 return sent
             except StaleRun:
                 continue
         raise StaleRun(event.run_id)
+
+    def _next_check(self, run: RunRecord, rules: list[RuleRecord]) -> datetime | None:
+        """When the sweep must look at the run: its next SLA deadline, or when it turns stale."""
+        moments = [t for t in (next_sla_due(run, rules), stale_at(run, self.stale_after)) if t is not None]
+        return min(moments, default=None)
+
+    def _bookkeeping(self, context: RunContext, run: RunRecord, now: datetime) -> list[dict[str, Any]]:
+        """What is written with the run: its flow's counters, and the flow if it was never seen."""
+        operations = []
+        change = stats_change(context.run, run, context.stats)
+        if change:
+            operations.append(self.flows.stats_update(run.org_id, run.flow_name, change))
+        if context.flow is None:
+            flow = FlowRecord(
+                org_id=run.org_id,
+                flow_name=run.flow_name,
+                created_at=now,
+                created_by=SYSTEM_ACTOR,
+                updated_at=now,
+                updated_by=SYSTEM_ACTOR,
+            )
+            operations.append(self.flows.implicit_put(flow))
+        return operations
 
     def _event_decisions(self, run: RunRecord, event: RunEvent, rules: list[RuleRecord]) -> list[Decision]:
         decisions = []
@@ -186,25 +225,38 @@ class Evaluator:
         return decisions
 
     def sweep(self, now: datetime) -> int:
-        """Fire every SLA that fell due, once per (run, rule); answers messages sent."""
+        """Fire every SLA that fell due, once per (run, rule), and write off stale runs; answers
+        messages sent."""
         sent = 0
+        flows: dict[tuple[str, str], FlowRecord | None] = {}  # read once per sweep
         for shard in range(SHARDS):
             for run in self.runs.due(f"SLA#{shard}", now):
-                sent += self._sweep_run(run, now)
+                key = (run.org_id, run.flow_name)
+                if key not in flows:
+                    flows[key] = self.flows.get(*key)
+                flow = flows[key]
+                sent += self._sweep_run(run, now, muted=flow is not None and flow.suspended)
         return sent
 
-    def _sweep_run(self, run: RunRecord, now: datetime) -> int:
+    def _sweep_run(self, run: RunRecord, now: datetime, muted: bool) -> int:
         for _ in range(SAVE_ATTEMPTS):
             rules = self.config.rules(run.org_id)
             due = breached_rules(run, rules, now)
-            sent = self._notify(run.org_id, self._sla_decisions(run, due, now), now)
-            fired = sorted({*run.sla_fired, *(r.rule_id for r in due)})
-            updated = run.model_copy(update={"sla_fired": fired})
-            updated = updated.model_copy(update={"sla_due_at": next_sla_due(updated, rules)})
+            sent = 0 if muted else self._notify(run.org_id, self._sla_decisions(run, due, now), now)
+            turned_stale = (stale := stale_at(run, self.stale_after)) is not None and stale <= now
+            updated = run.model_copy(
+                update={
+                    "sla_fired": sorted({*run.sla_fired, *(r.rule_id for r in due)}),
+                    "stale": run.stale or turned_stale,
+                }
+            )
+            updated = updated.model_copy(update={"sla_due_at": self._next_check(updated, rules)})
             if updated == run:
                 return sent
+            change = stats_change(run, updated, None)  # no start or end moved: counters only
+            also = [self.flows.stats_update(run.org_id, run.flow_name, change)] if change else []
             try:
-                self.runs.save(updated)
+                self.runs.save(updated, also)
                 return sent
             except StaleRun:
                 fresh = self.runs.get(run.org_id, run.flow_name, run.run_id)

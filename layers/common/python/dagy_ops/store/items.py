@@ -14,7 +14,18 @@ _deserializer = TypeDeserializer()
 
 def to_item(attributes: dict[str, Any]) -> dict[str, Any]:
     """Typed attribute values; None values are left out (a missing attribute reads as None)."""
-    return {key: _serializer.serialize(value) for key, value in attributes.items() if value is not None}
+    return {key: serialize(value) for key, value in attributes.items() if value is not None}
+
+
+def _numbers(value: Any) -> Any:
+    """Floats as Decimals, which is all boto3's serializer takes (str() keeps 0.1 as 0.1)."""
+    if isinstance(value, float):
+        return Decimal(str(value))
+    if isinstance(value, dict):
+        return {k: _numbers(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_numbers(v) for v in value]
+    return value
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
@@ -40,7 +51,7 @@ def model_attributes(model: BaseModel) -> dict[str, Any]:
 
 
 def serialize(value: Any) -> dict[str, Any]:
-    return _serializer.serialize(value)
+    return _serializer.serialize(_numbers(value))
 
 
 def is_condition_failure(error: Exception) -> bool:

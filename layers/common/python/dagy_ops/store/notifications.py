@@ -274,3 +274,22 @@ class RuleRepository(_VersionedRepository[RuleRecord]):
             if "LastEvaluatedKey" not in page:
                 return rule_ids
             request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+    def count_for_flow(self, org_id: str, flow_name: str) -> int:
+        """Live rules that apply to the flow: those naming it and those for every flow (`*`)."""
+        total = 0
+        for pattern in (flow_name, "*"):
+            request: dict[str, Any] = {
+                "TableName": self.table,
+                "IndexName": "by_flow",
+                "KeyConditionExpression": "flow_key = :k",
+                "ExpressionAttributeValues": to_item({":k": self.flow_facet(org_id, pattern).value}),
+                "Select": "COUNT",
+            }
+            while True:
+                page = self.client.query(**request)
+                total += int(page["Count"])
+                if "LastEvaluatedKey" not in page:
+                    break
+                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return total

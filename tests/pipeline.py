@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,6 +70,21 @@ class Pipeline:
             assert response.status == 202, response.body
         while self.poller.poll_once():
             pass
+
+    def deliver(self, deadline_seconds: float = 30) -> None:
+        """Let the dispatcher send everything the evaluator queued, retries (after their backoff) included."""
+        dispatcher = QueuePoller(self.sqs, self.notifications_url, self.functions, "dispatcher")
+        deadline = time.monotonic() + deadline_seconds
+        while self._queued(self.notifications_url):
+            assert time.monotonic() < deadline, "notifications still queued at the deadline"
+            dispatcher.poll_once(wait_seconds=1)
+
+    def _queued(self, url: str) -> int:
+        attributes = self.sqs.get_queue_attributes(
+            QueueUrl=url,
+            AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+        )["Attributes"]
+        return sum(int(value) for value in attributes.values())
 
     def sweep(self, now: datetime) -> int:
         return int(self.evaluator.sweep(now))

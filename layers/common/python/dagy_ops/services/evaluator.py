@@ -154,7 +154,10 @@ class Evaluator:
             decisions = self._event_decisions(run, event, rules)
             muted = context.flow is not None and context.flow.suspended
             sent = 0 if muted else self._notify(event.org_id, decisions, now)
-            late = [d.rule.rule_id for d in decisions if d.trigger == "on_sla_breach"]
+            # Breaches found at the run's end; not the `resolve` a success sends to SLA rules' incidents.
+            late = [
+                d.rule.rule_id for d in decisions if d.trigger == "on_sla_breach" and d.action == "trigger"
+            ]
             run = run.model_copy(update={"sla_fired": sorted({*run.sla_fired, *late})})
             run = run.model_copy(update={"sla_due_at": self._next_check(run, rules)})
             if stored is not None and run == stored:

@@ -63,6 +63,7 @@ bench: $(STAMP)
 	$(PY) bench/audit_query.py
 	$(PY) bench/evaluator.py
 	$(PY) bench/sla_sweep.py
+	$(PY) bench/metrics_scrape.py
 	$(PY) bench/e2e_latency.py
 
 ## openapi: regenerate docs/openapi.json from the resolvers' models

@@ -161,3 +161,52 @@ def test_stream_filters_admit_audited_writes_only():
         "Flows", stream_record("INSERT", {"pk": "ORG#o#FLOW#etl", "sk": "RUN#run_1"}, {"a": 1})
     )
     assert admitted("Tokens", stream_record("INSERT", {"token_hash": "x"}, {"token_id": "tok_1"}))
+
+
+def _stored_flow(**fields):
+    """A flow as `PUT /flows/{name}` stores it, as plain attributes."""
+    from dagy_ops.models.flows import FlowRecord
+    from dagy_ops.store.flows import FlowRepository
+    from dagy_ops.store.items import from_item
+
+    record = FlowRecord(
+        org_id="org_123", flow_name="daily_etl", created_at="2026-01-15T10:30:00Z", created_by="user@example.com",
+        updated_at="2026-01-15T10:30:00Z", updated_by="user@example.com", updated_ip="203.0.113.1", **fields,
+    )  # fmt: skip
+    item = from_item(FlowRepository(None, "flows").item(record))
+    return {"pk": item.pop("pk"), "sk": item.pop("sk")}, item
+
+
+def test_a_deployed_flow_as_stored_gives_the_seeds_after_json():
+    keys, item = _stored_flow(version="3", deployment="prod")
+    entry = audit_entry(stream_record("INSERT", keys, item), YEAR)
+    assert entry and entry.action == "deploy" and entry.after_json == {"version": "3", "deployment": "prod"}
+    assert entry.actor_email == "user@example.com" and entry.ip_address == "203.0.113.1"
+
+
+def test_suspend_and_resume_are_their_own_actions():
+    keys, live = _stored_flow(version="3", deployment="prod")
+    _, muted = _stored_flow(version="3", deployment="prod", suspended=True, item_version=2)
+    suspend = audit_entry(stream_record("MODIFY", keys, muted, live), YEAR)
+    resume = audit_entry(stream_record("MODIFY", keys, live, muted), YEAR)
+    assert (
+        suspend
+        and suspend.action == "suspend"
+        and suspend.after_json == {"version": "3", "deployment": "prod", "suspended": True}
+    )
+    assert resume and resume.action == "resume" and resume.before_json == suspend.after_json
+
+
+def test_a_flow_first_seen_through_a_run_is_created_by_dagy_ops():
+    keys, item = _stored_flow()
+    item |= {"created_by": "dagy-ops", "updated_by": "dagy-ops"}
+    item.pop("updated_ip")
+    entry = audit_entry(stream_record("INSERT", keys, item), YEAR)
+    assert entry and (entry.action, entry.actor_email, entry.after_json) == ("create", "dagy-ops", {})
+
+
+def test_flow_counters_never_reach_the_audit_writer():
+    keys = {"pk": "ORG#org_123", "sk": "STATS#FLOW#daily_etl"}
+    record = stream_record("MODIFY", keys, {"runs_failed": 2}, {"runs_failed": 1})
+    assert not any(matches_filter(pattern, record) for pattern in STREAM_FILTERS["Flows"])
+    assert audit_entry(record, YEAR) is None

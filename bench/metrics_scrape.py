@@ -94,7 +94,9 @@ def main() -> None:
         response = api.get("/metrics", token=token)
         assert response.status == 200, response.body
         series = sum(1 for line in response.body.decode().splitlines() if line and not line.startswith("#"))
-        print(f"scrape: {response.status}, {series} series, {len(read)} DynamoDB call(s) reading {sum(read)} items")
+        print(
+            f"scrape: {response.status}, {series} series, {len(read)} DynamoDB call(s) reading {sum(read)} items"
+        )
         print(f"items read per flow: {sum(read) / FLOWS:.3f} (goal <= 1.1); runs in the table: {RUNS}")
 
 

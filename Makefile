@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy layers/common/python/dagy_ops lambdas stacks local app.py
+	$(VENV)/bin/mypy layers/common/python/dagy_ops lambdas stacks local app.py sdk/dagy examples bench
 
 unit integration infra e2e: $(STAMP)
 	$(PY) -m pytest tests/$@

@@ -146,7 +146,7 @@ def test_hanging_services_are_probed_at_once_so_they_cost_one_timeout(aws, monke
 
     assert [c["message"] for c in body["components"]] == ["Timed out"] * 3
     # All three requests were in flight together: the wait is one timeout, not three in a row.
-    assert hanging_server.most_at_once == 3
+    assert hanging_server.most_at_once >= 3  # (a botocore retry of one may overlap too)
 
 
 def test_unknown_route_is_404_in_the_error_format(api):

@@ -40,7 +40,7 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff format --check .
 
 typecheck: $(STAMP)
-	$(VENV)/bin/mypy layers/common/python/dagy_ops lambdas stacks local app.py sdk/dagy examples bench
+	$(VENV)/bin/mypy layers/common/python/dagy_ops lambdas stacks local app.py sdk/dagy examples
 
 unit integration infra e2e: $(STAMP)
 	$(PY) -m pytest tests/$@
@@ -64,6 +64,7 @@ bench: $(STAMP)
 	$(PY) bench/evaluator.py
 	$(PY) bench/sla_sweep.py
 	$(PY) bench/metrics_scrape.py
+	$(PY) bench/run_local.py
 	$(PY) bench/e2e_latency.py
 
 ## openapi: regenerate docs/openapi.json from the resolvers' models

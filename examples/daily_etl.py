@@ -1,7 +1,7 @@
 """An example flow: extract, transform and load yesterday's orders, with a report beside them.
 
-    dagy run examples/daily_etl.py:daily_etl --param day=2026-01-15
-    dagy run examples/daily_etl.py:daily_etl --param fail=true     # load fails: alerts fire
+dagy run examples/daily_etl.py:daily_etl --param day=2026-01-15
+dagy run examples/daily_etl.py:daily_etl --param fail=true     # load fails: alerts fire
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ def transform(extract: list[dict]) -> list[dict]:
 @daily_etl.task(depends_on=[extract])
 def count_customers(extract: list[dict]) -> int:
     # Output of a subprocess a task starts is captured with the task's.
-    subprocess.run([sys.executable, "-c", f"print('counted {len(extract)} customers')"], check=True)
+    subprocess.run([sys.executable, "-c", f"print('counted {len(extract)} customers')"], check=True)  # noqa: S603
     return len(extract)
 
 

@@ -53,8 +53,8 @@ def installed() -> Iterator[None]:
     with _lock:
         if _installed == 0:
             _originals.update(stdout=sys.stdout, stderr=sys.stderr, popen_init=subprocess.Popen.__init__)
-            sys.stdout = _Router("stdout", sys.stdout)  # type: ignore[assignment]
-            sys.stderr = _Router("stderr", sys.stderr)  # type: ignore[assignment]
+            sys.stdout = _Router("stdout", sys.stdout)
+            sys.stderr = _Router("stderr", sys.stderr)
             subprocess.Popen.__init__ = _popen_init  # type: ignore[method-assign]
         _installed += 1
     try:

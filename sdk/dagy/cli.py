@@ -47,7 +47,11 @@ class Progress(Listener):
         self._line(run, f"{task.status:<9} {task.task_id}{took}{why}")
 
     def flow_ended(self, run: FlowRun) -> None:
-        print(f"{run.status} in {run.duration_seconds:.2f}s" + (f": {run.error}" if run.error else ""), file=self.out, flush=True)
+        print(
+            f"{run.status} in {run.duration_seconds:.2f}s" + (f": {run.error}" if run.error else ""),
+            file=self.out,
+            flush=True,
+        )
 
 
 def load_flow(target: str) -> Flow:
@@ -123,7 +127,9 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     home = dagy_home(args.home)
     try:
         if args.command == "run":
-            result = run_local(load_flow(args.target), parse_params(args.param), home=home, listeners=[Progress(out)])
+            result = run_local(
+                load_flow(args.target), parse_params(args.param), home=home, listeners=[Progress(out)]
+            )
             print(f"recorded in {result.path}", file=out)
             return EXIT[result.status]
         if args.command == "logs":
@@ -144,7 +150,10 @@ def show_run(history: History, run_id: str, out: TextIO) -> int:
     if run is None:
         print(f"dagy: no run {run_id} in the history", file=sys.stderr)
         return 2
-    print(f"run {run['run_id']} of {run['flow_name']}: {run['status']} in {_cell(run['duration_seconds'])}s", file=out)
+    print(
+        f"run {run['run_id']} of {run['flow_name']}: {run['status']} in {_cell(run['duration_seconds'])}s",
+        file=out,
+    )
     print(f"params {run['params']}; files in {run['run_dir']}", file=out)
     if run["error"]:
         print(f"error: {run['error']}", file=out)

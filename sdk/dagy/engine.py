@@ -41,7 +41,9 @@ CaptureDir = Callable[[str, int], tuple[Path, Path] | None]
 
 
 class Engine:
-    def __init__(self, flow: Flow, run: FlowRun, listeners: Sequence[Listener], capture_paths: CaptureDir) -> None:
+    def __init__(
+        self, flow: Flow, run: FlowRun, listeners: Sequence[Listener], capture_paths: CaptureDir
+    ) -> None:
         self.flow = flow
         self.run = run
         self.listeners = listeners
@@ -85,7 +87,7 @@ class Engine:
             self.ready.append(heapq.heappop(self.delayed)[2])
         while self.ready and len(self.running) < self.flow.max_workers:
             self._start(self.ready.pop(0))
-        for name, (attempt, deadline) in list(self.running.items()):
+        for name, (_, deadline) in list(self.running.items()):
             if deadline is not None and deadline <= now:
                 timeout = self.flow.tasks[name].timeout_seconds
                 self._attempt_failed(name, "timed_out", f"TimeoutError: no result after {timeout:g}s")
@@ -114,7 +116,7 @@ class Engine:
         self._emit("task_started", state, attempt)
         try:
             arguments = task.arguments(self.results, self.run.params)
-        except Exception as error:  # noqa: BLE001 - reported as the attempt's failure
+        except Exception as error:
             self.reports.put((name, attempt.attempt, False, f"{type(error).__name__}: {error}"))
             return
         paths = self.capture_paths(name, attempt.attempt)
@@ -125,7 +127,14 @@ class Engine:
             daemon=True,
         ).start()
 
-    def _call(self, name: str, attempt: int, fn: Callable[..., Any], arguments: Mapping[str, Any], paths: tuple[Path, Path] | None) -> None:
+    def _call(
+        self,
+        name: str,
+        attempt: int,
+        fn: Callable[..., Any],
+        arguments: Mapping[str, Any],
+        paths: tuple[Path, Path] | None,
+    ) -> None:
         if paths is None:
             self._report(name, attempt, fn, arguments)
             return
@@ -135,7 +144,7 @@ class Engine:
     def _report(self, name: str, attempt: int, fn: Callable[..., Any], arguments: Mapping[str, Any]) -> None:
         try:
             result = fn(**arguments)
-        except BaseException as error:  # noqa: BLE001 - a task's failure, whatever it raised
+        except BaseException as error:
             traceback.print_exc()  # into the attempt's stderr capture
             self.reports.put((name, attempt, False, f"{type(error).__name__}: {error}"))
         else:
@@ -161,7 +170,9 @@ class Engine:
         if len(state.attempts) <= task.retries:
             state.status = "retrying"
             self._emit("task_retrying", state, attempt, task.retry_delay_seconds)
-            heapq.heappush(self.delayed, (time.monotonic() + task.retry_delay_seconds, next(self._tiebreak), name))
+            heapq.heappush(
+                self.delayed, (time.monotonic() + task.retry_delay_seconds, next(self._tiebreak), name)
+            )
             return
         state.end("failed", error)
         self._emit("task_ended", state)

@@ -36,6 +36,8 @@ def event_id(*parts: object) -> str:
 
 class EventForwarder(Listener):
     def __init__(self, api_url: str, token: str, home: Path, timeout_seconds: float = 2.0) -> None:
+        if not api_url.startswith(("http://", "https://")):
+            raise ValueError(f"DAGY_API_URL must be an http(s) URL, not {api_url!r}")
         self.url = api_url.rstrip("/") + "/events"
         self.token = token
         self.outbox = home / "outbox"
@@ -58,7 +60,14 @@ class EventForwarder(Listener):
 
     def task_retrying(self, run: FlowRun, task: TaskRun, attempt: Attempt, delay: float) -> None:
         assert attempt.ended_at is not None
-        self._queue(run, "task_run.retrying", attempt.ended_at, task_id=task.task_id, attempt=attempt.attempt + 1, error=attempt.error)
+        self._queue(
+            run,
+            "task_run.retrying",
+            attempt.ended_at,
+            task_id=task.task_id,
+            attempt=attempt.attempt + 1,
+            error=attempt.error,
+        )
 
     def flow_ended(self, run: FlowRun) -> None:
         assert run.ended_at is not None
@@ -78,7 +87,9 @@ class EventForwarder(Listener):
         if event.get("error"):
             event["error"] = str(event["error"])[:ERROR_CHARS]
         # Named so the outbox sorts oldest first.
-        write_atomic(self.outbox / f"{at.strftime('%Y%m%dT%H%M%S%f')}_{event['event_id']}.json", json.dumps(event))
+        write_atomic(
+            self.outbox / f"{at.strftime('%Y%m%dT%H%M%S%f')}_{event['event_id']}.json", json.dumps(event)
+        )
         self._wake.set()
 
     def _loop(self) -> None:
@@ -105,14 +116,14 @@ class EventForwarder(Listener):
             return True
 
     def _post(self, events: list[dict[str, Any]]) -> bool:
-        request = urllib.request.Request(
+        request = urllib.request.Request(  # noqa: S310 - http(s) only, checked in __init__
             self.url,
             data=json.dumps({"events": events}).encode(),
             headers={"Authorization": f"Bearer {self.token}", "Content-Type": "application/json"},
             method="POST",
         )
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - the user's API URL
+            with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310
                 return 200 <= response.status < 300
         except urllib.error.HTTPError as error:
             # An event the API refuses as invalid never will be accepted: drop it rather than hold

@@ -10,6 +10,7 @@ it: a run is never lost to a lock.
 from __future__ import annotations
 
 import json
+import os
 import random
 import time
 from collections.abc import Iterator
@@ -23,7 +24,8 @@ import duckdb
 from dagy.files import write_model
 from dagy.model import FlowRun
 
-LOCK_DEADLINE_SECONDS = 15.0
+# How long a writer waits for another process's lock before leaving its run pending.
+LOCK_DEADLINE_SECONDS = float(os.environ.get("DAGY_HISTORY_LOCK_SECONDS", "15"))
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS flow_runs (
@@ -117,14 +119,25 @@ class History:
         if tasks:
             connection.executemany("INSERT INTO task_runs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", tasks)
         attempts = [
-            [run.run_id, t.task_id, a.attempt, a.status, utc(a.started_at), utc(a.ended_at), a.duration_seconds, a.error]
+            [
+                run.run_id,
+                t.task_id,
+                a.attempt,
+                a.status,
+                utc(a.started_at),
+                utc(a.ended_at),
+                a.duration_seconds,
+                a.error,
+            ]
             for t in run.tasks.values()
             for a in t.attempts
         ]
         if attempts:
             connection.executemany("INSERT INTO task_attempts VALUES (?, ?, ?, ?, ?, ?, ?, ?)", attempts)
 
-    def runs(self, flow: str | None = None, status: str | None = None, limit: int = 20) -> list[dict[str, Any]]:
+    def runs(
+        self, flow: str | None = None, status: str | None = None, limit: int = 20
+    ) -> list[dict[str, Any]]:
         conditions, values = ["TRUE"], []
         if flow:
             conditions.append("flow_name = ?")
@@ -134,8 +147,8 @@ class History:
             values.append(status)
         with self.connect() as connection:
             cursor = connection.execute(
-                "SELECT run_id, flow_name, status, started_at, ended_at, duration_seconds, error FROM flow_runs"
-                f" WHERE {' AND '.join(conditions)} ORDER BY started_at DESC, run_id DESC LIMIT ?",  # noqa: S608
+                "SELECT run_id, flow_name, status, started_at, ended_at, duration_seconds, error FROM flow_runs"  # noqa: S608 - fixed conditions, bound values
+                f" WHERE {' AND '.join(conditions)} ORDER BY started_at DESC, run_id DESC LIMIT ?",
                 [*values, limit],
             )
             return _rows(cursor)
@@ -144,8 +157,17 @@ class History:
         """(the run, its tasks, their attempts); the run is None when unknown."""
         with self.connect() as connection:
             run = _rows(connection.execute("SELECT * FROM flow_runs WHERE run_id = ?", [run_id]))
-            tasks = _rows(connection.execute("SELECT * FROM task_runs WHERE run_id = ? ORDER BY started_at NULLS LAST, task_id", [run_id]))
-            attempts = _rows(connection.execute("SELECT * FROM task_attempts WHERE run_id = ? ORDER BY task_id, attempt", [run_id]))
+            tasks = _rows(
+                connection.execute(
+                    "SELECT * FROM task_runs WHERE run_id = ? ORDER BY started_at NULLS LAST, task_id",
+                    [run_id],
+                )
+            )
+            attempts = _rows(
+                connection.execute(
+                    "SELECT * FROM task_attempts WHERE run_id = ? ORDER BY task_id, attempt", [run_id]
+                )
+            )
         return (run[0] if run else None), tasks, attempts
 
 

@@ -58,10 +58,14 @@ def run_local(
     """
     unknown = sorted(set(params or {}) - set(flow.params))
     if unknown:
-        raise FlowError(f"flow {flow.name} has no parameter(s) {', '.join(unknown)}; it takes: {', '.join(flow.params) or 'none'}")
+        raise FlowError(
+            f"flow {flow.name} has no parameter(s) {', '.join(unknown)}; it takes: {', '.join(flow.params) or 'none'}"
+        )
     flow.order()  # a cycle or an unknown dependency is refused before anything is recorded
     root = dagy_home(home)
-    run = FlowRun(run_id=run_id or new_run_id(), flow_name=flow.name, params={**flow.params, **(params or {})})
+    run = FlowRun(
+        run_id=run_id or new_run_id(), flow_name=flow.name, params={**flow.params, **(params or {})}
+    )
     files = RunFiles(root, run.run_id)
     forwarder = EventForwarder.from_environment(root)
     recorder = Recorder(files)

@@ -71,7 +71,9 @@ class Recorder(Listener):
         for task_id in run.tasks:
             self.files.task_dir(task_id).mkdir(exist_ok=True)
         run.pid = os.getpid()
-        self._run_log(run.started_at, f"flow {run.flow_name} run {run.run_id} started with params {run.params}")
+        self._run_log(
+            run.started_at, f"flow {run.flow_name} run {run.run_id} started with params {run.params}"
+        )
         self._metadata(run, force=True)
 
     def task_started(self, run: FlowRun, task: TaskRun, attempt: Attempt) -> None:
@@ -79,7 +81,11 @@ class Recorder(Listener):
 
     def task_retrying(self, run: FlowRun, task: TaskRun, attempt: Attempt, delay: float) -> None:
         assert attempt.ended_at is not None
-        self._task(task, attempt.ended_at, f"attempt {attempt.attempt} {attempt.status}: {attempt.error}; retrying in {delay:g}s")
+        self._task(
+            task,
+            attempt.ended_at,
+            f"attempt {attempt.attempt} {attempt.status}: {attempt.error}; retrying in {delay:g}s",
+        )
 
     def task_ended(self, run: FlowRun, task: TaskRun) -> None:
         assert task.ended_at is not None
@@ -89,5 +95,8 @@ class Recorder(Listener):
 
     def flow_ended(self, run: FlowRun) -> None:
         assert run.ended_at is not None
-        self._run_log(run.ended_at, f"flow {run.status} in {run.duration_seconds:.3f}s" + (f": {run.error}" if run.error else ""))
+        self._run_log(
+            run.ended_at,
+            f"flow {run.status} in {run.duration_seconds:.3f}s" + (f": {run.error}" if run.error else ""),
+        )
         self._metadata(run, force=True)

@@ -76,7 +76,9 @@ def test_retries_capture_each_attempt(home):
         (3, "succeeded", None),
     ]
     task_dir = result.path / "task_runs" / "fetch"
-    assert [(task_dir / f"attempt_{n}.stdout").read_text() for n in (1, 2, 3)] == [f"attempt {n}\n" for n in (1, 2, 3)]
+    assert [(task_dir / f"attempt_{n}.stdout").read_text() for n in (1, 2, 3)] == [
+        f"attempt {n}\n" for n in (1, 2, 3)
+    ]
     assert "ConnectionError: refused #1" in (task_dir / "attempt_1.stderr").read_text()  # the traceback
 
 
@@ -121,7 +123,12 @@ def test_a_failed_task_skips_its_dependants_and_the_rest_go_on(home):
 
     result = run_local(flow)
     statuses = {name: task.status for name, task in result.run.tasks.items()}
-    assert statuses == {"broken": "failed", "after": "skipped", "after_after": "skipped", "independent": "succeeded"}
+    assert statuses == {
+        "broken": "failed",
+        "after": "skipped",
+        "after_after": "skipped",
+        "independent": "succeeded",
+    }
     assert result.status == "failed" and result.run.error == "task(s) failed: broken"
     assert result.run.tasks["after_after"].error == "upstream task broken did not succeed"  # the cause
 
@@ -166,4 +173,7 @@ def test_unknown_parameters_and_unbound_arguments(home):
     with pytest.raises(FlowError, match="no parameter"):
         run_local(flow, {"dya": "typo"})
     result = run_local(flow)  # `region` is neither a dependency nor a parameter: the task fails
-    assert result.run.tasks["needs"].error == "FlowError: task needs: no dependency or flow parameter named 'region'"
+    assert (
+        result.run.tasks["needs"].error
+        == "FlowError: task needs: no dependency or flow parameter named 'region'"
+    )

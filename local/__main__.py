@@ -120,6 +120,8 @@ def main() -> int:
         f"AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}\n"
         f"\n  curl {base}/health\n"
         f'  curl {base}/notifications/channels -H "Authorization: Bearer {token}"\n'
+        f'  curl {base}/metrics -H "Authorization: Bearer {token}"\n'
+        f"  .venv/bin/dagy run examples/daily_etl.py:daily_etl   (alerts here with DAGY_API_URL and DAGY_API_TOKEN set)\n"
         f"  open {base}/docs for the API reference\n\n"
         f"Ctrl-C stops it.",
         flush=True,

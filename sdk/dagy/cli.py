@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None, out: TextIO = sys.stdout) -> int:
     runs = commands.add_parser("runs", help="past runs").add_subparsers(dest="runs_command", required=True)
     listing = runs.add_parser("list", help="runs, newest first")
     listing.add_argument("--flow")
-    listing.add_argument("--status", choices=["succeeded", "failed", "cancelled"])
+    listing.add_argument("--status", choices=["running", "succeeded", "failed", "cancelled", "crashed"])
     listing.add_argument("--limit", type=int, default=20)
     show = runs.add_parser("show", help="one run: its tasks, attempts and durations")
     show.add_argument("run_id")

@@ -21,6 +21,7 @@ from typing import Any
 
 import duckdb
 
+from dagy.engine import Listener
 from dagy.files import write_model
 from dagy.model import FlowRun
 
@@ -50,12 +51,19 @@ class HistoryLocked(RuntimeError):
     """Another process held the database past the deadline; the runs stay pending, none is lost."""
 
 
-class History:
+class History(Listener):
+    """The database, and (as a listener) the pending record of a run from its start, so a run
+    shows in `dagy runs list` while it runs, and as `crashed` if its process dies."""
+
     def __init__(self, home: Path, lock_deadline_seconds: float = LOCK_DEADLINE_SECONDS) -> None:
         self.path = home / "dagy.duckdb"
         self.pending = home / "history" / "pending"
         self.runs_dir = home / "runs"
         self.lock_deadline = lock_deadline_seconds
+
+    def flow_started(self, run: FlowRun) -> None:
+        self.pending.mkdir(parents=True, exist_ok=True)
+        write_model(self.pending / f"{run.run_id}.json", run)
 
     def record(self, run: FlowRun) -> bool:
         """Keep the finished run; answers whether it reached the database now (else it is pending)."""
@@ -94,6 +102,10 @@ class History:
             return
         for path in sorted(self.pending.glob("*.json")):
             run = FlowRun.model_validate_json(path.read_text(encoding="utf-8"))
+            still_running = not run.complete and _alive(run.pid)
+            if not run.complete and not still_running:
+                run.status = "crashed"
+                run.error = f"the process that ran it (pid {run.pid}) stopped before the run ended"
             connection.execute("BEGIN TRANSACTION")
             try:
                 self._write(connection, run)
@@ -101,7 +113,8 @@ class History:
             except BaseException:
                 connection.execute("ROLLBACK")
                 raise
-            path.unlink(missing_ok=True)
+            if not still_running:  # a running run's file is replaced by its final record later
+                path.unlink(missing_ok=True)
 
     def _write(self, connection: duckdb.DuckDBPyConnection, run: FlowRun) -> None:
         for table in ("task_attempts", "task_runs", "flow_runs"):
@@ -169,6 +182,18 @@ class History:
                 )
             )
         return (run[0] if run else None), tasks, attempts
+
+
+def _alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    try:
+        os.kill(pid, 0)  # signal 0: only asks whether the process exists
+    except PermissionError:
+        return True  # it exists, under another user
+    except OSError:
+        return False
+    return True
 
 
 def utc(moment: datetime | None) -> datetime | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
@@ -64,15 +65,18 @@ def run_local(
     flow.order()  # a cycle or an unknown dependency is refused before anything is recorded
     root = dagy_home(home)
     run = FlowRun(
-        run_id=run_id or new_run_id(), flow_name=flow.name, params={**flow.params, **(params or {})}
+        run_id=run_id or new_run_id(),
+        flow_name=flow.name,
+        params={**flow.params, **(params or {})},
+        pid=os.getpid(),
     )
     files = RunFiles(root, run.run_id)
     forwarder = EventForwarder.from_environment(root)
-    recorder = Recorder(files)
+    history = History(root)
     engine = Engine(
         flow,
         run,
-        [recorder, *([forwarder] if forwarder else []), *listeners],
+        [Recorder(files), history, *([forwarder] if forwarder else []), *listeners],
         capture_paths=files.attempt_output,
     )
     try:
@@ -81,5 +85,5 @@ def run_local(
     finally:
         if forwarder is not None:
             forwarder.close()
-    in_history = History(root).record(run)
+    in_history = history.record(run)
     return LocalRun(run, engine.results, files.root, in_history)

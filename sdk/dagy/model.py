@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-FlowStatus = Literal["running", "succeeded", "failed", "cancelled"]
+# `crashed`: what the history says of a run whose process died before it ended.
+FlowStatus = Literal["running", "succeeded", "failed", "cancelled", "crashed"]
 TaskStatus = Literal["pending", "running", "retrying", "succeeded", "failed", "skipped", "cancelled"]
 AttemptStatus = Literal["running", "succeeded", "failed", "timed_out", "cancelled"]
 

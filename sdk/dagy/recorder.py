@@ -11,7 +11,6 @@ the end), so a flow of thousands of tasks does not rewrite it thousands of times
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import datetime
 from pathlib import Path
@@ -70,7 +69,6 @@ class Recorder(Listener):
         (self.files.root / "task_runs").mkdir(parents=True, exist_ok=True)
         for task_id in run.tasks:
             self.files.task_dir(task_id).mkdir(exist_ok=True)
-        run.pid = os.getpid()
         self._run_log(
             run.started_at, f"flow {run.flow_name} run {run.run_id} started with params {run.params}"
         )

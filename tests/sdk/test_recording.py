@@ -135,6 +135,7 @@ def _wait_for_running_task(home: Path, task: str) -> Path:
 def test_ctrl_c_cancels_the_run_and_records_it(home, tmp_path):
     process = _flow_process(home, tmp_path, "waiting", "--param", f"gate={tmp_path / 'never'}")
     metadata = _wait_for_running_task(home, "wait")
+    assert History(home).runs(status="running")[0]["run_id"] == metadata.parent.name  # listed while it runs
     process.send_signal(signal.SIGINT)
     output, _ = process.communicate(timeout=DEADLINE_SECONDS)
 
@@ -157,6 +158,9 @@ def test_a_crash_mid_run_leaves_a_readable_record_marked_incomplete(home, tmp_pa
     assert (run["status"], run["complete"]) == ("running", False)
     assert run["pid"] == process.pid
     assert "task first: succeeded" in (metadata.parent / "run.log").read_text()
+    (listed,) = History(home).runs()  # the history says so too, rather than "running" forever
+    assert (listed["run_id"], listed["status"]) == (metadata.parent.name, "crashed")
+    assert f"pid {process.pid}" in listed["error"]
 
 
 def test_two_processes_at_once_are_both_recorded(home, tmp_path):

@@ -117,6 +117,11 @@ def main() -> None:
             goal=3,
         )
         measure("GET /tokens", "GET", "/tokens", goal=1)
+        measure("PUT /flows/{name}", "PUT", "/flows/etl", {"version": "1", "tags": ["etl"]}, goal=3)
+        measure("GET /flows (with latest runs)", "GET", "/flows?tag=etl", goal=2)
+        measure("GET /flows/{name} (rules, last runs)", "GET", "/flows/etl", goal=5)
+        measure("GET /runs?flow_name=etl&status=failed", "GET", "/runs?flow_name=etl&status=failed", goal=1)
+        measure("GET /metrics", "GET", "/metrics", goal=1)
         print("authorizer: one DynamoDB GetItem per token per cache period (API Gateway caches the policy).")
 
 

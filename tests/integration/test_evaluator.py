@@ -273,6 +273,8 @@ def test_a_run_that_ends_in_time_never_breaches(harness):
 
     assert harness.notifications() == []
     assert harness.run()["sla_due_at"] is None
+    # The success's PagerDuty `resolve` decision for SLA rules is not a breach of this run.
+    assert harness.run()["sla_fired"] == []
     assert sweep_at(harness, T0 + timedelta(hours=1)) == 0
 
 

@@ -158,3 +158,10 @@ def test_unknown_route_is_404_in_the_error_format(api):
 
 def test_wrong_method_on_a_known_path_is_404_as_api_gateway_answers(api):
     assert api.request("DELETE", "/health").json()["code"] == "not_found"
+
+
+def test_uptime_is_seconds_since_the_function_instance_started(api, monkeypatch):
+    first = api.get("/health").json()["uptime"]
+    module = api.gateway.functions.module("health")
+    monkeypatch.setattr(module, "STARTED", module.STARTED - 3600)  # as if started an hour ago
+    assert first < 3600 <= api.get("/health").json()["uptime"] < 3600 + 60

@@ -8,28 +8,14 @@ or changing a rule is at most two. Run with `make bench`.
 from __future__ import annotations
 
 import os
-import sys
 import warnings
 from collections import Counter
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from moto import mock_aws
+from moto_env import ROOT  # noqa: F401 - sets up the environment before the project is imported
 
-for key, value in {
-    "AWS_ACCESS_KEY_ID": "bench",
-    "AWS_SECRET_ACCESS_KEY": "bench",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "POWERTOOLS_TRACE_DISABLED": "true",
-    "POWERTOOLS_METRICS_DISABLED": "true",
-    "POWERTOOLS_LOG_LEVEL": "ERROR",
-}.items():
-    os.environ[key] = value
-
-from moto import mock_aws  # noqa: E402
-
-from tests.conftest import ApiClient, slack_channel  # noqa: E402
+from tests.conftest import ApiClient, slack_channel
 
 
 class CallCounter:

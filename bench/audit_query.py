@@ -8,23 +8,16 @@ contrast. Goal for the index: at most 1.1 items read per item returned. Run with
 from __future__ import annotations
 
 import os
-import sys
-from pathlib import Path
 from typing import Any, get_args
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {"AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1"}
-)
+import boto3
+from moto import mock_aws
+from moto_env import ROOT  # noqa: F401 - sets up the environment before the project is imported
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
-from dagy_ops.models.audit import AuditEntry, ResourceType  # noqa: E402
-from dagy_ops.store.audit import AuditQuery, AuditRepository, resource_key  # noqa: E402
-from dagy_ops.store.items import model_attributes, to_item  # noqa: E402
-from local.resources import create_resources  # noqa: E402
+from dagy_ops.models.audit import AuditEntry, ResourceType
+from dagy_ops.store.audit import AuditQuery, AuditRepository, resource_key
+from dagy_ops.store.items import model_attributes, to_item
+from local.resources import create_resources
 
 ENTRIES = int(os.environ.get("BENCH_AUDIT_ENTRIES", "50000"))
 GOAL = 1.1

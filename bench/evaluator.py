@@ -11,24 +11,12 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 import time
-import warnings
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-)  # fmt: skip
-warnings.filterwarnings("ignore", "No application metrics to publish")
-
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+from moto import mock_aws
+from moto_env import ROOT  # noqa: F401 - sets up the environment before the project is imported
 
 EVENTS = int(os.environ.get("BENCH_EVALUATOR_EVENTS", "300"))
 

@@ -9,24 +9,12 @@ many runs there are.
 from __future__ import annotations
 
 import os
-import sys
-import warnings
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR",
-    }
-)  # fmt: skip
-warnings.filterwarnings("ignore", "No application metrics to publish")
-
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
+import boto3
+from moto import mock_aws
+from moto_env import ROOT  # noqa: F401 - sets up the environment before the project is imported
 
 FLOWS = int(os.environ.get("BENCH_METRICS_FLOWS", "200"))
 RUNS = int(os.environ.get("BENCH_METRICS_RUNS", "100000"))

@@ -8,26 +8,14 @@ read per due run, however many runs the table holds.
 from __future__ import annotations
 
 import os
-import sys
-import warnings
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.update(
-    {
-        "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench", "AWS_DEFAULT_REGION": "us-east-1",
-        "POWERTOOLS_TRACE_DISABLED": "true", "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_LOG_LEVEL": "ERROR",
-        "DAGY_RULES_CACHE_SECONDS": "0",
-    }
-)  # fmt: skip
-warnings.filterwarnings("ignore", "No application metrics to publish")
+import boto3
+from moto import mock_aws
+from moto_env import ROOT  # noqa: F401 - sets up the environment before the project is imported
 
-import boto3  # noqa: E402
-from moto import mock_aws  # noqa: E402
-
+os.environ["DAGY_RULES_CACHE_SECONDS"] = "0"  # rules read fresh by the sweep
 FINISHED = int(os.environ.get("BENCH_SWEEP_FINISHED", "100000"))
 RUNNING = int(os.environ.get("BENCH_SWEEP_RUNNING", "1000"))
 DUE = int(os.environ.get("BENCH_SWEEP_DUE", "10"))

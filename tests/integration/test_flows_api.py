@@ -7,18 +7,7 @@ from datetime import timedelta
 import pytest
 
 from tests.conftest import slack_channel, table_items
-from tests.pipeline import T0, Pipeline, retry_event, run_events
-
-
-@pytest.fixture
-def token(mint):
-    return mint()
-
-
-@pytest.fixture
-def pipeline(aws, api, monkeypatch):
-    monkeypatch.setenv("DAGY_RULES_CACHE_SECONDS", "0")
-    return Pipeline(aws, api)
+from tests.pipeline import T0, retry_event, run_events
 
 
 def deploy(api, token, name="daily_etl", **fields):

@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from dagy_ops import __version__
-from tests.pipeline import T0, Pipeline, retry_event, run_events
+from tests.pipeline import T0, retry_event, run_events
 from tests.receiver import Receiver
 
 
@@ -23,10 +23,9 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def pipeline(aws, api, monkeypatch):
-    monkeypatch.setenv("DAGY_RULES_CACHE_SECONDS", "0")
+def pipeline(pipeline, monkeypatch):
     monkeypatch.setenv("DAGY_ALLOW_PRIVATE_TARGETS", "true")  # the stand-in listens on 127.0.0.1
-    return Pipeline(aws, api)
+    return pipeline
 
 
 def scrape(api, token) -> dict[tuple[str, frozenset], float]:

@@ -8,18 +8,7 @@ import pytest
 
 from dagy_ops.models.common import format_time
 from tests.conftest import slack_channel
-from tests.pipeline import NOW, T0, Pipeline, retry_event, run_events
-
-
-@pytest.fixture
-def token(mint):
-    return mint()
-
-
-@pytest.fixture
-def pipeline(aws, api, monkeypatch):
-    monkeypatch.setenv("DAGY_RULES_CACHE_SECONDS", "0")
-    return Pipeline(aws, api)
+from tests.pipeline import NOW, T0, retry_event, run_events
 
 
 @pytest.fixture

@@ -18,15 +18,19 @@ from botocore.exceptions import ClientError
 from dagy_ops.errors import PreconditionFailed
 from dagy_ops.models.flows import FlowRecord
 from dagy_ops.stats import FlowStats, OrgStats, StatsChange
-from dagy_ops.store.items import from_item, is_condition_failure, model_attributes, to_item
+from dagy_ops.store.items import (
+    batch_get,
+    from_item,
+    is_condition_failure,
+    model_attributes,
+    query_pages,
+    to_item,
+)
+from dagy_ops.store.notifications import org_key
 
 STATS_PREFIX = "STATS#"
 ORG_STATS = "STATS#ORG"
 _NOTIFY = "notify#"  # `notify#<channel_type>#<outcome>` counters on the org's stats item
-
-
-def org_pk(org_id: str) -> str:
-    return f"ORG#{org_id}"
 
 
 def search_text(record: FlowRecord) -> str:
@@ -40,10 +44,10 @@ class FlowRepository:
         self.table = table_name
 
     def key(self, org_id: str, flow_name: str) -> dict[str, Any]:
-        return to_item({"pk": org_pk(org_id), "sk": f"FLOW#{flow_name}"})
+        return to_item({"pk": org_key(org_id), "sk": f"FLOW#{flow_name}"})
 
     def stats_key(self, org_id: str, flow_name: str) -> dict[str, Any]:
-        return to_item({"pk": org_pk(org_id), "sk": f"{STATS_PREFIX}FLOW#{flow_name}"})
+        return to_item({"pk": org_key(org_id), "sk": f"{STATS_PREFIX}FLOW#{flow_name}"})
 
     def item(self, record: FlowRecord) -> dict[str, Any]:
         attributes = {**model_attributes(record), "search_text": search_text(record)}
@@ -95,7 +99,7 @@ class FlowRepository:
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": {":pk": org_pk(org_id), ":prefix": f"FLOW#{name_prefix or ''}"},
+            "ExpressionAttributeValues": {":pk": org_key(org_id), ":prefix": f"FLOW#{name_prefix or ''}"},
             "Limit": limit,
         }
         filters = []
@@ -117,16 +121,8 @@ class FlowRepository:
     def stats_of(self, org_id: str, flow_names: Sequence[str]) -> dict[str, FlowStats]:
         """The counters of some flows of the org: one BatchGetItem per 100."""
         keys = [self.stats_key(org_id, name) for name in dict.fromkeys(flow_names)]
-        found: dict[str, FlowStats] = {}
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {self.table: {"Keys": keys[start : start + 100]}}
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self.table, []):
-                    stats = FlowStats.model_validate(from_item(item))
-                    found[stats.flow_name] = stats
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        stats = [FlowStats.model_validate(item) for item in batch_get(self.client, self.table, keys)]
+        return {flow.flow_name: flow for flow in stats}
 
     def scrape(self, org_id: str) -> tuple[OrgStats, list[FlowStats]]:
         """Every counter of the org: one item per flow and one for the org, never a run."""
@@ -135,18 +131,15 @@ class FlowRepository:
         request: dict[str, Any] = {
             "TableName": self.table,
             "KeyConditionExpression": "pk = :pk AND begins_with(sk, :prefix)",
-            "ExpressionAttributeValues": to_item({":pk": org_pk(org_id), ":prefix": STATS_PREFIX}),
+            "ExpressionAttributeValues": to_item({":pk": org_key(org_id), ":prefix": STATS_PREFIX}),
         }
-        while True:
-            page = self.client.query(**request)
+        for page in query_pages(self.client, request):
             for item in map(from_item, page["Items"]):
                 if item["sk"] == ORG_STATS:
                     org = org_stats(item)
                 else:
                     flows.append(FlowStats.model_validate(item))
-            if "LastEvaluatedKey" not in page:
-                return org, flows
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return org, flows
 
     def stats_update(self, org_id: str, flow_name: str, change: StatsChange) -> dict[str, Any]:
         """A transaction Update that applies `change`: atomic ADDs, newest-wins SETs."""
@@ -184,7 +177,7 @@ class FlowRepository:
         """One atomic increment of an org counter."""
         self.client.update_item(
             TableName=self.table,
-            Key=to_item({"pk": org_pk(org_id), "sk": ORG_STATS}),
+            Key=to_item({"pk": org_key(org_id), "sk": ORG_STATS}),
             UpdateExpression="ADD #c :one",
             ExpressionAttributeNames={"#c": attribute},
             ExpressionAttributeValues=to_item({":one": 1}),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -63,3 +64,31 @@ def cancellation_codes(error: Exception) -> list[str]:
     """Per-item reasons of a cancelled transaction, in the order of its items."""
     reasons = getattr(error, "response", {}).get("CancellationReasons") or []
     return [reason.get("Code", "None") for reason in reasons]
+
+
+def batch_get(
+    client: Any, table: str, keys: Sequence[dict[str, Any]], consistent: bool = False
+) -> list[dict[str, Any]]:
+    """The items found under `keys`, as plain attributes: one BatchGetItem per 100 keys, with
+    unprocessed keys asked for again."""
+    found: list[dict[str, Any]] = []
+    for start in range(0, len(keys), 100):
+        request: dict[str, Any] = {
+            table: {"Keys": list(keys[start : start + 100]), "ConsistentRead": consistent}
+        }
+        while request:
+            response = client.batch_get_item(RequestItems=request)
+            found += [from_item(item) for item in response["Responses"].get(table, [])]
+            request = response.get("UnprocessedKeys") or {}
+    return found
+
+
+def query_pages(client: Any, request: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every page of a Query, following LastEvaluatedKey to the end."""
+    request = dict(request)
+    while True:
+        page = client.query(**request)
+        yield page
+        if "LastEvaluatedKey" not in page:
+            return
+        request["ExclusiveStartKey"] = page["LastEvaluatedKey"]

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from dagy_ops.store.items import from_item, to_item
+from dagy_ops.store.items import batch_get, to_item
 
 MARKER_LIFETIME = timedelta(days=7)
 
@@ -34,20 +34,8 @@ class Markers:
 
     def existing(self, keys: Sequence[str]) -> set[str]:
         """Which of `keys` are marked: one BatchGetItem per 100."""
-        found: set[str] = set()
-        unique = list(dict.fromkeys(keys))
-        for start in range(0, len(unique), 100):
-            request: dict[str, Any] = {
-                self.table: {"Keys": [self._key(k) for k in unique[start : start + 100]]}
-            }
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                found |= {
-                    str(from_item(i)["id"]).removeprefix(self.prefix)
-                    for i in response["Responses"][self.table]
-                }
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        items = batch_get(self.client, self.table, [self._key(k) for k in dict.fromkeys(keys)])
+        return {str(item["id"]).removeprefix(self.prefix) for item in items}
 
     def mark(self, keys: Sequence[str], now: datetime) -> None:
         expiration = int((now + self.lifetime).timestamp())

@@ -14,10 +14,12 @@ from dagy_ops.models.channels import ChannelRecord
 from dagy_ops.models.common import format_time
 from dagy_ops.models.rules import RuleRecord
 from dagy_ops.store.items import (
+    batch_get,
     cancellation_codes,
     from_item,
     is_condition_failure,
     model_attributes,
+    query_pages,
     to_item,
 )
 
@@ -212,19 +214,12 @@ class ChannelRepository(_VersionedRepository[ChannelRecord]):
     def live(self, org_id: str, channel_ids: Sequence[str]) -> dict[str, ChannelRecord]:
         """The live channels of the org among `channel_ids`: one BatchGetItem (per 100 ids)."""
         keys = [self.key(org_id, channel_id) for channel_id in dict.fromkeys(channel_ids)]
-        found: dict[str, ChannelRecord] = {}
-        for start in range(0, len(keys), 100):
-            request: dict[str, Any] = {
-                self.table: {"Keys": keys[start : start + 100], "ConsistentRead": True}
-            }
-            while request:
-                response = self.client.batch_get_item(RequestItems=request)
-                for item in response["Responses"].get(self.table, []):
-                    attributes = from_item(item)
-                    if "deleted_at" not in attributes:
-                        found[str(attributes["channel_id"])] = ChannelRecord.model_validate(attributes)
-                request = response.get("UnprocessedKeys") or {}
-        return found
+        items = batch_get(self.client, self.table, keys, consistent=True)
+        return {
+            str(item["channel_id"]): ChannelRecord.model_validate(item)
+            for item in items
+            if "deleted_at" not in item
+        }
 
     def live_ids(self, org_id: str, channel_ids: Sequence[str]) -> set[str]:
         return set(self.live(org_id, channel_ids))
@@ -259,7 +254,6 @@ class RuleRepository(_VersionedRepository[RuleRecord]):
 
     def using_channel(self, org_id: str, channel_id: str) -> list[str]:
         """Ids of live rules that send to `channel_id`."""
-        rule_ids: list[str] = []
         request: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": "by_kind",
@@ -268,28 +262,22 @@ class RuleRepository(_VersionedRepository[RuleRecord]):
             "ProjectionExpression": "rule_id",
             "ExpressionAttributeValues": to_item({":k": f"{org_key(org_id)}#RULE", ":c": channel_id}),
         }
-        while True:
-            page = self.client.query(**request)
-            rule_ids += [str(from_item(item)["rule_id"]) for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return rule_ids
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        return [
+            str(from_item(item)["rule_id"])
+            for page in query_pages(self.client, request)
+            for item in page["Items"]
+        ]
 
     def count_for_flow(self, org_id: str, flow_name: str) -> int:
         """Live rules that apply to the flow: those naming it and those for every flow (`*`)."""
         total = 0
         for pattern in (flow_name, "*"):
-            request: dict[str, Any] = {
+            request = {
                 "TableName": self.table,
                 "IndexName": "by_flow",
                 "KeyConditionExpression": "flow_key = :k",
                 "ExpressionAttributeValues": to_item({":k": self.flow_facet(org_id, pattern).value}),
                 "Select": "COUNT",
             }
-            while True:
-                page = self.client.query(**request)
-                total += int(page["Count"])
-                if "LastEvaluatedKey" not in page:
-                    break
-                request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+            total += sum(int(page["Count"]) for page in query_pages(self.client, request))
         return total

@@ -16,7 +16,14 @@ from dagy_ops.runs import started_key
 from dagy_ops.sla import sla_shard
 from dagy_ops.stats import FlowStats
 from dagy_ops.store.flows import FlowRepository
-from dagy_ops.store.items import from_item, is_condition_failure, model_attributes, to_item
+from dagy_ops.store.items import (
+    batch_get,
+    from_item,
+    is_condition_failure,
+    model_attributes,
+    query_pages,
+    to_item,
+)
 
 # Bounds of `started_key` (`<ISO time>#<run_id>`; `~#<run_id>` before a start is known).
 _LOWEST, _HIGHEST = "0", "~~"
@@ -98,13 +105,11 @@ class RunRepository:
             self.flows.key(org_id, flow_name),
             self.flows.stats_key(org_id, flow_name),
         ]
-        found: dict[str, dict[str, Any]] = {}
-        request: dict[str, Any] = {self.table: {"Keys": keys, "ConsistentRead": True}}
-        while request:
-            response = self.client.batch_get_item(RequestItems=request)
-            for item in map(from_item, response["Responses"].get(self.table, [])):
-                found[str(item["sk"]).split("#", 1)[0]] = item
-            request = response.get("UnprocessedKeys") or {}
+        # Keyed by item kind: the `RUN`, `FLOW` and `STATS` prefixes of the sort keys.
+        found = {
+            str(item["sk"]).split("#", 1)[0]: item
+            for item in batch_get(self.client, self.table, keys, consistent=True)
+        }
         return RunContext(
             run=RunRecord.model_validate(found["RUN"]) if "RUN" in found else None,
             flow=FlowRecord.model_validate(found["FLOW"]) if "FLOW" in found else None,
@@ -152,19 +157,14 @@ class RunRepository:
 
     def due(self, shard: str, now: datetime) -> list[RunRecord]:
         """Running runs of one SLA shard whose next deadline has passed: reads only those."""
-        runs: list[RunRecord] = []
         request: dict[str, Any] = {
             "TableName": self.table,
             "IndexName": "sla_due",
             "KeyConditionExpression": "sla_shard = :s AND sla_due_at <= :now",
             "ExpressionAttributeValues": to_item({":s": shard, ":now": format_time(now)}),
         }
-        while True:
-            page = self.client.query(**request)
-            runs += [RunRecord.model_validate(from_item(item)) for item in page["Items"]]
-            if "LastEvaluatedKey" not in page:
-                return runs
-            request["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+        pages = query_pages(self.client, request)
+        return [RunRecord.model_validate(from_item(item)) for page in pages for item in page["Items"]]
 
     def page(
         self,

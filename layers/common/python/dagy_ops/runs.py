@@ -70,8 +70,13 @@ def stale_at(run: RunRecord, stale_after: timedelta) -> datetime | None:
     return run.started_at + stale_after
 
 
+def past_stale_limit(started_at: datetime | None, now: datetime, stale_after: timedelta) -> bool:
+    """The stale rule, for runs and for a flow's latest run alike: started `stale_after` ago or more."""
+    return started_at is not None and started_at + stale_after <= now
+
+
 def reported_status(run: RunRecord, now: datetime, stale_after: timedelta) -> RunStatusView:
-    if run.status == "running" and (run.stale or (run.started_at and run.started_at + stale_after <= now)):
+    if run.status == "running" and (run.stale or past_stale_limit(run.started_at, now, stale_after)):
         return "stale"
     return run.status
 

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from dagy_ops.models.common import format_time, parse_time
 from dagy_ops.models.runs import RunRecord
-from dagy_ops.runs import counts_as_running, started_key
+from dagy_ops.runs import counts_as_running, past_stale_limit, started_key
 
 TERMINAL = ("succeeded", "failed", "cancelled")
 
@@ -107,6 +107,6 @@ def stats_change(before: RunRecord | None, after: RunRecord, stats: FlowStats | 
 def latest_run_status(stats: FlowStats, now: datetime, stale_after: timedelta) -> str | None:
     """The latest run's status as the API reports it: `stale` once running past the limit."""
     status, started = stats.latest_run_status, stats.latest_run_started_at
-    if status == "running" and started and parse_time(started) + stale_after <= now:
+    if status == "running" and started and past_stale_limit(parse_time(started), now, stale_after):
         return "stale"
     return status

@@ -103,6 +103,19 @@ class ApiClient:
         return self.request("DELETE", path, **kwargs)
 
 
+def walk_pages(api: ApiClient, path: str, token: str) -> list[dict[str, Any]]:
+    """Every item of a listing, following `next_token` from page to page (`path` has a query)."""
+    items: list[dict[str, Any]] = []
+    next_token = None
+    while True:
+        response = api.get(path + (f"&next_token={next_token}" if next_token else ""), token=token)
+        assert response.status == 200, response.body
+        items += response.json()["items"]
+        next_token = response.json()["next_token"]
+        if not next_token:
+            return items
+
+
 @pytest.fixture
 def api(aws: dict[str, str]) -> ApiClient:
     """A fresh set of function instances (cold starts) on top of the moto resources."""

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from tests.conftest import slack_channel, table_items
+from tests.conftest import slack_channel, table_items, walk_pages
 from tests.pipeline import T0, retry_event, run_events
 
 
@@ -113,14 +113,7 @@ def test_filters_search_and_pages(api, token):
     assert names("q=sync") == ["hourly_sync"]  # the name
     assert names("q=nothing-like-this") == []
 
-    seen, token_ = [], None
-    while True:
-        query = "limit=1" + (f"&next_token={token_}" if token_ else "")
-        page = api.get(f"/flows?{query}", token=token).json()
-        seen += [flow["flow_name"] for flow in page["items"]]
-        token_ = page["next_token"]
-        if not token_:
-            break
+    seen = [flow["flow_name"] for flow in walk_pages(api, "/flows?limit=1", token)]
     assert seen == ["daily_etl", "daily_report", "hourly_sync", "weekly_backup"]
     assert api.get("/flows?limit=0", token=token).status == 422
     other_listing = api.get("/flows?limit=1", token=token).json()["next_token"]

@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from dagy_ops.models.common import format_time
-from tests.conftest import slack_channel
+from tests.conftest import slack_channel, walk_pages
 from tests.pipeline import NOW, T0, retry_event, run_events
 
 
@@ -69,14 +69,7 @@ def test_each_filter_is_a_query_of_an_index_never_a_scan(api, token, history, mo
 
 
 def test_pages_walk_every_run_once(api, token, history):
-    seen, next_token = [], None
-    while True:
-        query = "limit=4&flow_name=daily_etl" + (f"&next_token={next_token}" if next_token else "")
-        page = api.get(f"/runs?{query}", token=token).json()
-        seen += [run["run_id"] for run in page["items"]]
-        next_token = page["next_token"]
-        if not next_token:
-            break
+    seen = [run["run_id"] for run in walk_pages(api, "/runs?limit=4&flow_name=daily_etl", token)]
     assert seen == ["r5", "r3", "r1", "r0"]
     first = api.get("/runs?limit=2", token=token).json()["next_token"]
     assert api.get(f"/runs?status=failed&next_token={first}", token=token).status == 400  # another listing
